@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dirtytrack/container.h - a VFIO type1 container: groups, DMA mappings,
+ * pinned pages and device writes.
+ *
+ * The behaviour is the one of ../shared/SEMANTICS.md (docs/semantics.md in
+ * this tree states the rulings where that text is silent). Every function
+ * returns 0 or a negative errno and changes nothing when it fails; nothing
+ * here prints, exits or keeps global state.
+ *
+ * Concurrency: every function taking a container may be called from any
+ * thread at any time, except dt_container_destroy(), which must not race
+ * with anything on the same container. The model backend serialises the
+ * operations of one container on one lock, as the kernel's iommu->lock does
+ * for type1; containers are independent of each other.
+ */
+#ifndef DIRTYTRACK_CONTAINER_H
+#define DIRTYTRACK_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct dt_container;
+
+/* Mapping permissions, from the device's point of view (VFIO_DMA_MAP_FLAG_*). */
+#define DT_PROT_READ (1u << 0)
+#define DT_PROT_WRITE (1u << 1)
+
+/* The kernel's default for vfio_iommu_type1.dma_entry_limit. */
+#define DT_DMA_LIMIT_DEFAULT 65535u
+
+enum dt_group_kind {
+	/* A device behind an IOMMU: it may write any mapped page unseen. */
+	DT_GROUP_IOMMU = 1,
+	/* mdev-like: touches guest memory only through pin or DMA_RW. */
+	DT_GROUP_MEDIATED = 2,
+};
+
+struct dt_container_config {
+	/* "model" (the in-process engine); NULL means "model". */
+	const char *backend;
+	/* Harvest implementation of the model: "reference"; NULL means "reference". */
+	const char *harvest;
+	/* The IOMMU page size: a power of two >= 4096. */
+	uint64_t pgsize;
+	/* How many mappings may exist at once; 0 makes every map fail. */
+	uint32_t dma_limit;
+	/* false: a type1 (v1) container, which answers -EACCES to dirty tracking. */
+	bool v2;
+	/* Time the phases of every harvest (see profile.h); costs two clock reads a phase. */
+	bool profile;
+};
+
+/* Fill @cfg with the defaults: model, reference, 4096, 65535, v2, no profiling. */
+void dt_container_config_init(struct dt_container_config *cfg);
+
+/*
+ * Create an empty container, tracking off.
+ * Returns 0 and sets *out, or -EINVAL (bad pgsize, NULL argument),
+ * -ENOENT (unknown backend or harvest name), -ENOMEM, or the backend's
+ * errno when it cannot open its device (-ENODEV, -EACCES, ...).
+ * The caller owns *out and releases it with dt_container_destroy().
+ */
+int dt_container_create(const struct dt_container_config *cfg, struct dt_container **out);
+
+/* Release a container and everything in it; NULL is allowed. */
+void dt_container_destroy(struct dt_container *c);
+
+/* The backend and harvest names the container was created with. */
+const char *dt_container_backend(const struct dt_container *c);
+const char *dt_container_harvest(const struct dt_container *c);
+
+/*
+ * NULL-terminated lists of the names dt_container_create() accepts, in the
+ * order a user should see them.
+ */
+const char *const *dt_backend_names(void);
+const char *const *dt_harvest_names(void);
+
+/*
+ * Attach a group of @devices devices (at least 1).
+ * Returns 0, -EINVAL (id already attached, unknown kind, 0 devices), -ENOMEM.
+ * An IOMMU group puts the container out of pinned-page scope until it pins.
+ */
+int dt_group_attach(struct dt_container *c, uint64_t id, enum dt_group_kind kind,
+		    unsigned int devices);
+
+/*
+ * Detach a group. Its pins stay with the container's mappings. While
+ * tracking, detaching a group without pinned-page scope first marks every
+ * page of every mapping dirty.
+ * Returns 0 or -ENOENT (not attached).
+ */
+int dt_group_detach(struct dt_container *c, uint64_t id);
+
+/*
+ * MAP_DMA: map [iova, iova+size) to the caller's memory at @vaddr.
+ * The container never frees @vaddr; it writes there only for dt_dma_rw().
+ * Returns 0, -EINVAL (unaligned, size 0, wrap-around, bad @prot, or a
+ * mapping of more than INT_MAX pages while tracking), -EEXIST (overlaps a
+ * mapping), -ENOSPC (dma_limit mappings exist), -ENOMEM.
+ */
+int dt_dma_map(struct dt_container *c, uint64_t iova, uint64_t size, uint64_t vaddr,
+	       uint32_t prot);
+
+/* A dirty bitmap buffer, as in struct vfio_bitmap. */
+struct dt_bitmap {
+	uint64_t pgsize; /* bytes of memory one bit stands for */
+	uint64_t size;   /* bytes at @data */
+	uint64_t *data;  /* zero-filled by the caller: bits are merged into it */
+};
+
+/* UNMAP_DMA flags, as VFIO_DMA_UNMAP_FLAG_*. */
+#define DT_UNMAP_GET_DIRTY_BITMAP (1u << 0)
+#define DT_UNMAP_ALL (1u << 1)
+#define DT_UNMAP_VADDR (1u << 2)
+
+/*
+ * The UNMAP_DMA request, field for field the kernel's
+ * vfio_iommu_type1_dma_unmap with its trailing vfio_bitmap. @argsz is what
+ * the caller claims to pass, checked as the kernel checks it.
+ */
+struct dt_dma_unmap {
+	uint32_t argsz;
+	uint32_t flags;
+	uint64_t iova;
+	uint64_t size; /* on success: the bytes unmapped */
+	struct dt_bitmap bitmap;
+};
+#define DT_DMA_UNMAP_ARGSZ 24u	      /* argsz, flags, iova, size */
+#define DT_DMA_UNMAP_BITMAP_ARGSZ 48u /* ... and the bitmap descriptor */
+
+/*
+ * UNMAP_DMA: remove every mapping inside [iova, iova+size); with
+ * DT_UNMAP_GET_DIRTY_BITMAP, first merge each one's dirty bits into
+ * @u->bitmap at bit (mapping.iova - iova) / pgsize. DT_UNMAP_ALL removes
+ * every mapping (iova and size must be 0). Pins inside the range are dropped.
+ * Returns 0 and sets u->size to the bytes unmapped (0 is not an error), or
+ * -EINVAL (argsz, flags, alignment, wrap, a bisected mapping, a bitmap that
+ * is too small or too large, tracking off, wrong bitmap pgsize),
+ * -EFAULT (NULL bitmap data with a non-zero size), -EOPNOTSUPP
+ * (DT_UNMAP_VADDR: the model does not invalidate virtual addresses).
+ */
+int dt_dma_unmap(struct dt_container *c, struct dt_dma_unmap *u);
+
+/* dt_dma_unmap() without a bitmap; *unmapped may be NULL. */
+int dt_unmap(struct dt_container *c, uint64_t iova, uint64_t size, uint64_t *unmapped);
+
+/* dt_dma_unmap() with DT_UNMAP_GET_DIRTY_BITMAP; *unmapped may be NULL. */
+int dt_unmap_bitmap(struct dt_container *c, uint64_t iova, uint64_t size,
+		    const struct dt_bitmap *bitmap, uint64_t *unmapped);
+
+/*
+ * A vendor driver pins @npages pages from @iova for group @group, all or
+ * nothing. Pins are counted per page and belong to the mappings. While
+ * tracking, a pinned page is dirty and stays dirty until unpinned. A
+ * successful pin gives the group pinned-page scope.
+ * Returns 0, -ENODEV (group not attached), -EINVAL (group with more than
+ * one device, npages 0, @prot 0 or unknown bits, unaligned @iova, a page
+ * outside every mapping), -E2BIG (npages > 512), -EPERM (a mapping lacks
+ * @prot), -ENOMEM. Pages are checked in address order; the first failure
+ * decides the errno.
+ */
+int dt_pin(struct dt_container *c, uint64_t group, uint64_t iova, uint64_t npages,
+	   uint32_t prot);
+
+/*
+ * Drop one pin reference on each of @npages pages from @iova, all or nothing.
+ * Any group may unpin what another pinned.
+ * Returns 0, -ENODEV, -EINVAL (npages 0, a page that is not pinned), -E2BIG.
+ */
+int dt_unpin(struct dt_container *c, uint64_t group, uint64_t iova, uint64_t npages);
+
+#define DT_PIN_MAX_PAGES 512u
+
+/*
+ * DMA_RW: copy @len bytes between @buf and the mapped memory at @iova; a
+ * write marks every page the range touches dirty while tracking.
+ * Returns 0 (len 0 does nothing), -EINVAL (a byte outside every mapping,
+ * @buf NULL with a non-zero len), -EPERM (a mapping lacks the permission).
+ * Bytes are checked in address order; the first failure decides.
+ */
+int dt_dma_rw(struct dt_container *c, uint64_t iova, void *buf, size_t len, bool write);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
