@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+/* commands.h - the subcommands of the dirtyscope CLI; each returns the exit status. */
+#ifndef DS_COMMANDS_H
+#define DS_COMMANDS_H
+
+int cmd_replay(int argc, char **argv);
+
+#endif

@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: MIT
+/*
+ * replay.c - `dirtyscope replay`: run a replay file (../shared/REPLAY.md,
+ * rulings in docs/semantics.md) against a backend, one result line per
+ * operation.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <dirtytrack/dirtytrack.h>
+
+#include "commands.h"
+#include "errname.h"
+#include "parse.h"
+
+enum op {
+	OP_CONTAINER,
+	OP_GROUP,
+	OP_DETACH,
+	OP_MAP,
+	OP_UNMAP,
+	OP_PIN,
+	OP_UNPIN,
+	OP_RW,
+	OP_START,
+	OP_STOP,
+	OP_GET,
+	OP_INFO,
+};
+
+/* The keys of the language; each operation accepts a subset. */
+enum key {
+	K_PGSIZE,
+	K_DMA_LIMIT,
+	K_V2,
+	K_DEVICES,
+	K_IOVA,
+	K_SIZE,
+	K_PROT,
+	K_BITMAP,
+	K_BYTES,
+	K_GROUP,
+	K_NPAGES,
+	K_LEN,
+	K_ARGSZ,
+	K_FLAGS,
+	K_DATA,
+	K_COUNT
+};
+
+static const char *const key_names[K_COUNT] = {
+	[K_PGSIZE] = "pgsize", [K_DMA_LIMIT] = "dma_limit", [K_V2] = "v2",
+	[K_DEVICES] = "devices", [K_IOVA] = "iova",	     [K_SIZE] = "size",
+	[K_PROT] = "prot",     [K_BITMAP] = "bitmap",	     [K_BYTES] = "bytes",
+	[K_GROUP] = "group",   [K_NPAGES] = "npages",	     [K_LEN] = "len",
+	[K_ARGSZ] = "argsz",   [K_FLAGS] = "flags",	     [K_DATA] = "data",
+};
+
+#define KEY(k) (1u << (k))
+
+static const struct op_spec {
+	const char *name;
+	unsigned int positional; /* leading words before the keys */
+	uint32_t keys;		 /* accepted */
+	uint32_t required;
+} specs[] = {
+	[OP_CONTAINER] = {"container", 0, KEY(K_PGSIZE) | KEY(K_DMA_LIMIT) | KEY(K_V2), 0},
+	[OP_GROUP] = {"group", 2, KEY(K_DEVICES), 0},
+	[OP_DETACH] = {"detach", 1, 0, 0},
+	[OP_MAP] = {"map", 0, KEY(K_IOVA) | KEY(K_SIZE) | KEY(K_PROT), KEY(K_IOVA) | KEY(K_SIZE)},
+	[OP_UNMAP] = {"unmap", 0,
+		      KEY(K_IOVA) | KEY(K_SIZE) | KEY(K_BITMAP) | KEY(K_PGSIZE) | KEY(K_BYTES) |
+			      KEY(K_ARGSZ) | KEY(K_FLAGS) | KEY(K_DATA),
+		      KEY(K_IOVA) | KEY(K_SIZE)},
+	[OP_PIN] = {"pin", 0, KEY(K_GROUP) | KEY(K_IOVA) | KEY(K_NPAGES) | KEY(K_PROT),
+		    KEY(K_GROUP) | KEY(K_IOVA)},
+	[OP_UNPIN] = {"unpin", 0, KEY(K_GROUP) | KEY(K_IOVA) | KEY(K_NPAGES),
+		      KEY(K_GROUP) | KEY(K_IOVA)},
+	[OP_RW] = {"rw", 0, KEY(K_IOVA) | KEY(K_LEN), KEY(K_IOVA) | KEY(K_LEN)},
+	[OP_START] = {"start", 0, KEY(K_ARGSZ) | KEY(K_FLAGS), 0},
+	[OP_STOP] = {"stop", 0, KEY(K_ARGSZ) | KEY(K_FLAGS), 0},
+	[OP_GET] = {"get", 0,
+		    KEY(K_IOVA) | KEY(K_SIZE) | KEY(K_PGSIZE) | KEY(K_BYTES) | KEY(K_ARGSZ) |
+			    KEY(K_FLAGS) | KEY(K_DATA),
+		    KEY(K_IOVA) | KEY(K_SIZE)},
+	[OP_INFO] = {"info", 0, 0, 0},
+};
+
+#define MAX_WORDS 32
+
+/* One parsed line. */
+struct line {
+	enum op op;
+	char text[1024]; /* the operation as echoed */
+	uint64_t pos[2]; /* group: id, kind; detach: id */
+	uint32_t given;	 /* KEY() of the keys present */
+	uint64_t val[K_COUNT];
+};
+
+/* Memory the replay provides behind one mapping. */
+struct backing {
+	uint64_t iova;
+	void *mem;
+	size_t len;
+};
+
+struct replay {
+	const char *backend;
+	const char *harvest;
+	struct dt_container *c;
+	uint64_t pgsize;
+	struct backing *backings;
+	size_t nbackings;
+	FILE *out;
+};
+
+__attribute__((format(printf, 3, 4))) static int syntax(const char *file, unsigned long lineno,
+							 const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "dirtyscope replay: %s:%lu: ", file, lineno);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static int parse_prot(const char *s, bool allow_none, uint64_t *out)
+{
+	if (!strcmp(s, "rw"))
+		*out = DT_PROT_READ | DT_PROT_WRITE;
+	else if (!strcmp(s, "r"))
+		*out = DT_PROT_READ;
+	else if (!strcmp(s, "w"))
+		*out = DT_PROT_WRITE;
+	else if (allow_none && !strcmp(s, "none"))
+		*out = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Parse one key=value word into @l; returns 0 or -1 after a message. */
+static int parse_key(struct line *l, char *word, const char *file, unsigned long lineno)
+{
+	char *eq = strchr(word, '=');
+	unsigned int k;
+	int ret;
+
+	if (!eq)
+		return syntax(file, lineno, "expected key=value, got '%s'", word);
+	*eq = '\0';
+	for (k = 0; k < K_COUNT; k++)
+		if (!strcmp(word, key_names[k]))
+			break;
+	if (k == K_COUNT || !(specs[l->op].keys & KEY(k)))
+		return syntax(file, lineno, "unknown key '%s'", word);
+	if (l->given & KEY(k))
+		return syntax(file, lineno, "key '%s' given twice", word);
+	l->given |= KEY(k);
+	if (k == K_PROT) {
+		if (parse_prot(eq + 1, l->op == OP_MAP, &l->val[k]) < 0)
+			return syntax(file, lineno, "bad prot '%s'", eq + 1);
+		return 0;
+	}
+	ret = ds_parse_u64(eq + 1, &l->val[k]);
+	if (ret < 0)
+		return syntax(file, lineno, "malformed number '%s'", eq + 1);
+	if ((k == K_V2 || k == K_BITMAP) && l->val[k] > 1)
+		return syntax(file, lineno, "'%s' must be 0 or 1", word);
+	if (k == K_DATA && l->val[k] != 0)
+		return syntax(file, lineno, "'%s' takes only 0 (a NULL pointer)", word);
+	return 0;
+}
+
+/*
+ * Split @buf (one input line) into an operation; returns 1 for an
+ * operation, 0 for a blank or comment line, -1 after a syntax message.
+ */
+static int parse_line(char *buf, struct line *l, const char *file, unsigned long lineno)
+{
+	char *words[MAX_WORDS], *hash, *save = NULL, *w;
+	size_t n = 0, i, len = 0;
+	unsigned int op;
+	bool want_bitmap;
+
+	hash = strchr(buf, '#');
+	if (hash)
+		*hash = '\0';
+	for (w = strtok_r(buf, " \t\r\n\v\f", &save); w; w = strtok_r(NULL, " \t\r\n\v\f", &save)) {
+		if (n == MAX_WORDS)
+			return syntax(file, lineno, "too many words");
+		words[n++] = w;
+	}
+	if (!n)
+		return 0;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < n; i++) {
+		size_t wl = strlen(words[i]);
+
+		if (len + wl + 2 > sizeof(l->text))
+			return syntax(file, lineno, "line too long");
+		if (i)
+			l->text[len++] = ' ';
+		memcpy(l->text + len, words[i], wl + 1);
+		len += wl;
+	}
+
+	for (op = 0; op < sizeof(specs) / sizeof(specs[0]); op++)
+		if (!strcmp(words[0], specs[op].name))
+			break;
+	if (op == sizeof(specs) / sizeof(specs[0]))
+		return syntax(file, lineno, "unknown operation '%s'", words[0]);
+	l->op = op;
+	if (n - 1 < specs[op].positional)
+		return syntax(file, lineno, "'%s' needs more arguments", words[0]);
+	for (i = 0; i < specs[op].positional; i++) {
+		const char *a = words[1 + i];
+
+		if (op == OP_GROUP && i == 1) {
+			if (!strcmp(a, "iommu"))
+				l->pos[1] = DT_GROUP_IOMMU;
+			else if (!strcmp(a, "mediated"))
+				l->pos[1] = DT_GROUP_MEDIATED;
+			else
+				return syntax(file, lineno, "group kind must be iommu or mediated, not '%s'",
+					      a);
+		} else if (ds_parse_u64(a, &l->pos[i]) < 0) {
+			return syntax(file, lineno, "malformed number '%s'", a);
+		}
+	}
+	for (i = 1 + specs[op].positional; i < n; i++)
+		if (parse_key(l, words[i], file, lineno) < 0)
+			return -1;
+	if ((l->given & specs[op].required) != specs[op].required) {
+		for (i = 0; i < K_COUNT; i++)
+			if ((specs[op].required & KEY(i)) && !(l->given & KEY(i)))
+				return syntax(file, lineno, "missing key '%s'", key_names[i]);
+	}
+	want_bitmap = (l->given & KEY(K_BITMAP) && l->val[K_BITMAP]) ||
+		      (l->given & KEY(K_FLAGS) && (l->val[K_FLAGS] & DT_UNMAP_GET_DIRTY_BITMAP));
+	if (op == OP_UNMAP && !want_bitmap &&
+	    (l->given & (KEY(K_PGSIZE) | KEY(K_BYTES) | KEY(K_DATA))))
+		return syntax(file, lineno, "pgsize, bytes and data go with bitmap=1");
+	if ((l->given & KEY(K_ARGSZ)) && l->val[K_ARGSZ] > UINT32_MAX)
+		return syntax(file, lineno, "argsz is a 32-bit number");
+	if ((l->given & KEY(K_FLAGS)) && l->val[K_FLAGS] > UINT32_MAX)
+		return syntax(file, lineno, "flags is a 32-bit number");
+	if ((l->given & KEY(K_DEVICES)) && l->val[K_DEVICES] > UINT32_MAX)
+		return syntax(file, lineno, "devices is a 32-bit number");
+	return 1;
+}
+
+static uint64_t get_or(const struct line *l, enum key k, uint64_t dflt)
+{
+	return (l->given & KEY(k)) ? l->val[k] : dflt;
+}
+
+static void backings_release(struct replay *r, uint64_t first, uint64_t last)
+{
+	size_t i = 0;
+
+	while (i < r->nbackings) {
+		struct backing *b = &r->backings[i];
+
+		if (b->iova >= first && b->iova <= last) {
+			munmap(b->mem, b->len);
+			*b = r->backings[--r->nbackings];
+		} else {
+			i++;
+		}
+	}
+}
+
+static int container_new(struct replay *r, uint64_t pgsize, uint64_t limit, bool v2)
+{
+	struct dt_container_config cfg;
+	struct dt_container *c;
+	int ret;
+
+	if (limit > UINT32_MAX)
+		return -EINVAL;
+	dt_container_config_init(&cfg);
+	cfg.backend = r->backend;
+	cfg.harvest = r->harvest;
+	cfg.pgsize = pgsize;
+	cfg.dma_limit = (uint32_t)limit;
+	cfg.v2 = v2;
+	ret = dt_container_create(&cfg, &c);
+	if (ret < 0)
+		return ret;
+	dt_container_destroy(r->c);
+	backings_release(r, 0, UINT64_MAX);
+	r->c = c;
+	r->pgsize = pgsize;
+	return 0;
+}
+
+static void *anon(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int do_map(struct replay *r, const struct line *l)
+{
+	uint64_t iova = l->val[K_IOVA], size = l->val[K_SIZE];
+	uint32_t prot = (uint32_t)get_or(l, K_PROT, DT_PROT_READ | DT_PROT_WRITE);
+	struct backing *bs, b = {.iova = iova};
+	uint64_t vaddr;
+	int ret;
+
+	/* Room to align the start to pgsize, which the mapping requires. */
+	if (size && size <= SIZE_MAX - r->pgsize) {
+		b.len = size + (r->pgsize > 4096 ? r->pgsize : 0);
+		b.mem = anon(b.len);
+	}
+	if (!b.mem) {
+		/* Let the tracker's own verdict come first, then say no memory. */
+		ret = dt_dma_map(r->c, iova, size, 0, prot);
+		if (ret == 0) {
+			dt_unmap(r->c, iova, size, NULL);
+			ret = -ENOMEM;
+		}
+		return ret;
+	}
+	vaddr = ((uintptr_t)b.mem + r->pgsize - 1) & ~(r->pgsize - 1);
+	bs = realloc(r->backings, (r->nbackings + 1) * sizeof(*bs));
+	if (!bs) {
+		munmap(b.mem, b.len);
+		return -ENOMEM;
+	}
+	r->backings = bs;
+	ret = dt_dma_map(r->c, iova, size, vaddr, prot);
+	if (ret < 0)
+		munmap(b.mem, b.len);
+	else
+		r->backings[r->nbackings++] = b;
+	return ret;
+}
+
+/* A zero-filled buffer for a bitmap of @bytes, or NULL when none can exist. */
+static uint64_t *bitmap_buffer(uint64_t bytes)
+{
+	if (!bytes || bytes > SIZE_MAX - 8)
+		return NULL;
+	return anon(bytes);
+}
+
+/* Print " set=" and the set bits of @bytes bytes at @buf. */
+static void print_set(FILE *out, const uint64_t *buf, uint64_t bytes)
+{
+	const uint8_t *b = (const uint8_t *)buf;
+	uint64_t bits = bytes * 8, i = 0, start;
+	bool first = true;
+
+	fputs(" set=", out);
+	while (i < bits) {
+		/* Skip clean words quickly: a 256 MiB bitmap has 2^31 bits. */
+		if (i % 64 == 0 && i + 64 <= bits && !buf[i / 64]) {
+			i += 64;
+			continue;
+		}
+		if (!(b[i / 8] & (1u << (i % 8)))) {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < bits && (b[i / 8] & (1u << (i % 8))))
+			i++;
+		fprintf(out, "%s%" PRIu64, first ? "" : ",", start);
+		if (i - 1 > start)
+			fprintf(out, "-%" PRIu64, i - 1);
+		first = false;
+	}
+	if (first)
+		fputs("none", out);
+}
+
+/* Run one line; print its result after " -> ". */
+static void run_line(struct replay *r, const struct line *l)
+{
+	struct dt_dirty_pages dp = {0};
+	struct dt_dma_unmap u = {0};
+	struct dt_info info;
+	uint64_t *bm = NULL, bytes = 0, npages, pgsize;
+	bool show_bitmap = false, show_unmapped = false, show_info = false;
+	uint8_t *data = NULL;
+	int ret;
+
+	pgsize = get_or(l, K_PGSIZE, r->pgsize);
+	switch (l->op) {
+	case OP_CONTAINER:
+		ret = container_new(r, get_or(l, K_PGSIZE, 4096),
+				    get_or(l, K_DMA_LIMIT, DT_DMA_LIMIT_DEFAULT), get_or(l, K_V2, 1));
+		break;
+	case OP_GROUP:
+		ret = dt_group_attach(r->c, l->pos[0], (enum dt_group_kind)l->pos[1],
+				      (unsigned int)get_or(l, K_DEVICES, 1));
+		break;
+	case OP_DETACH:
+		ret = dt_group_detach(r->c, l->pos[0]);
+		break;
+	case OP_MAP:
+		ret = do_map(r, l);
+		break;
+	case OP_UNMAP:
+		u.iova = l->val[K_IOVA];
+		u.size = l->val[K_SIZE];
+		show_bitmap = get_or(l, K_BITMAP, 0) ||
+			      (get_or(l, K_FLAGS, 0) & DT_UNMAP_GET_DIRTY_BITMAP);
+		u.flags = (uint32_t)get_or(l, K_FLAGS, show_bitmap ? DT_UNMAP_GET_DIRTY_BITMAP : 0);
+		u.argsz = (uint32_t)get_or(l, K_ARGSZ, show_bitmap ? DT_DMA_UNMAP_BITMAP_ARGSZ
+								   : DT_DMA_UNMAP_ARGSZ);
+		if (show_bitmap) {
+			npages = pgsize ? u.size >> __builtin_ctzll(pgsize) : 0;
+			bytes = get_or(l, K_BYTES, dt_bitmap_bytes(npages));
+			bm = (l->given & KEY(K_DATA)) ? NULL : bitmap_buffer(bytes);
+			u.bitmap = (struct dt_bitmap){.pgsize = pgsize, .size = bytes, .data = bm};
+		}
+		ret = dt_dma_unmap(r->c, &u);
+		if (ret == 0) {
+			show_unmapped = true;
+			if (l->given & KEY(K_FLAGS) && (l->val[K_FLAGS] & DT_UNMAP_ALL))
+				backings_release(r, 0, UINT64_MAX);
+			else if (u.size)
+				backings_release(r, l->val[K_IOVA],
+						 l->val[K_IOVA] + l->val[K_SIZE] - 1);
+		}
+		break;
+	case OP_PIN:
+		ret = dt_pin(r->c, l->val[K_GROUP], l->val[K_IOVA], get_or(l, K_NPAGES, 1),
+			     (uint32_t)get_or(l, K_PROT, DT_PROT_READ | DT_PROT_WRITE));
+		break;
+	case OP_UNPIN:
+		ret = dt_unpin(r->c, l->val[K_GROUP], l->val[K_IOVA], get_or(l, K_NPAGES, 1));
+		break;
+	case OP_RW:
+		if (l->val[K_LEN] > SIZE_MAX) {
+			ret = -EINVAL;
+			break;
+		}
+		data = l->val[K_LEN] ? anon(l->val[K_LEN]) : NULL;
+		if (l->val[K_LEN] && !data) {
+			/* No buffer that large can exist: nor can a mapping to hold it. */
+			ret = -ENOMEM;
+			break;
+		}
+		ret = dt_dma_rw(r->c, l->val[K_IOVA], data, l->val[K_LEN], true);
+		if (data)
+			munmap(data, l->val[K_LEN]);
+		break;
+	case OP_START:
+	case OP_STOP:
+	case OP_GET:
+		dp.flags = l->op == OP_START  ? DT_DIRTY_START
+			   : l->op == OP_STOP ? DT_DIRTY_STOP
+					      : DT_DIRTY_GET_BITMAP;
+		dp.flags = (uint32_t)get_or(l, K_FLAGS, dp.flags);
+		dp.argsz = (uint32_t)get_or(l, K_ARGSZ, l->op == OP_GET ? DT_DIRTY_PAGES_GET_ARGSZ
+									: DT_DIRTY_PAGES_ARGSZ);
+		if (l->op == OP_GET) {
+			dp.iova = l->val[K_IOVA];
+			dp.size = l->val[K_SIZE];
+			npages = pgsize ? dp.size >> __builtin_ctzll(pgsize) : 0;
+			bytes = get_or(l, K_BYTES, dt_bitmap_bytes(npages));
+			bm = (l->given & KEY(K_DATA)) ? NULL : bitmap_buffer(bytes);
+			dp.bitmap = (struct dt_bitmap){.pgsize = pgsize, .size = bytes, .data = bm};
+			show_bitmap = true;
+		}
+		ret = dt_dirty_pages(r->c, &dp);
+		break;
+	case OP_INFO:
+		ret = dt_info_get(r->c, &info);
+		show_info = true;
+		break;
+	default:
+		ret = -EINVAL;
+	}
+
+	fprintf(r->out, "%s -> ", l->text);
+	if (ret < 0) {
+		const char *name = ds_errname(-ret);
+
+		if (name)
+			fprintf(r->out, "-%s", name);
+		else
+			fprintf(r->out, "%d", ret);
+	} else {
+		fputc('0', r->out);
+		if (show_unmapped)
+			fprintf(r->out, " unmapped=0x%" PRIx64, u.size);
+		if (show_bitmap && bm)
+			print_set(r->out, bm, bytes);
+		else if (show_bitmap)
+			fputs(" set=none", r->out);
+		if (show_info)
+			fprintf(r->out, " pgsize_bitmap=0x%" PRIx64 " max_bitmap_bytes=%" PRIu64,
+				info.migration.pgsize_bitmap, info.migration.max_dirty_bitmap_size);
+	}
+	fputc('\n', r->out);
+	if (bm)
+		munmap(bm, bytes);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: dirtyscope replay [options] [FILE|-]\n"
+		   "\n"
+		   "Run a replay file (one tracking operation a line) and print one result\n"
+		   "line per operation. FILE defaults to standard input.\n"
+		   "\n"
+		   "options:\n"
+		   "  --backend NAME   backend to drive (default: model)\n"
+		   "  --harvest NAME   harvest implementation of the model (default: reference)\n"
+		   "  -h, --help       show this help\n"
+		   "\n"
+		   "Exit status: 0 when every line was read, whatever the results; 2 on a\n"
+		   "syntax error (the message names the line) or a bad option.\n");
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"backend", required_argument, NULL, 'b'},
+		{"harvest", required_argument, NULL, 'H'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct replay r = {.backend = "model", .harvest = "reference", .out = stdout};
+	const char *file = "-";
+	char *buf = NULL;
+	size_t cap = 0;
+	unsigned long lineno = 0;
+	struct line l;
+	FILE *in;
+	int c, ret, status = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			r.backend = optarg;
+			break;
+		case 'H':
+			r.harvest = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "dirtyscope replay: one file at most\n");
+		return 2;
+	}
+	if (optind < argc)
+		file = argv[optind];
+
+	ret = container_new(&r, 4096, DT_DMA_LIMIT_DEFAULT, true);
+	if (ret < 0) {
+		fprintf(stderr, "dirtyscope replay: cannot create a %s container with harvest %s: %s\n",
+			r.backend, r.harvest,
+			ret == -ENOENT ? "unknown backend or harvest" : strerror(-ret));
+		return 2;
+	}
+	in = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	if (!in) {
+		fprintf(stderr, "dirtyscope replay: %s: %s\n", file, strerror(errno));
+		dt_container_destroy(r.c);
+		return 2;
+	}
+	while (getline(&buf, &cap, in) != -1) {
+		lineno++;
+		ret = parse_line(buf, &l, strcmp(file, "-") ? file : "<stdin>", lineno);
+		if (ret < 0) {
+			status = 2;
+			break;
+		}
+		if (ret > 0)
+			run_line(&r, &l);
+	}
+	if (status == 0 && ferror(in)) {
+		fprintf(stderr, "dirtyscope replay: %s: read error\n", file);
+		status = 2;
+	}
+	free(buf);
+	if (in != stdin)
+		fclose(in);
+	dt_container_destroy(r.c);
+	backings_release(&r, 0, UINT64_MAX);
+	free(r.backings);
+	if (fflush(stdout) != 0)
+		status = 2;
+	return status;
+}

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+/* harvest.c - the model's harvest implementations, by name. */
+#include <stddef.h>
+
+#include <dirtytrack/container.h>
+
+#include "harvest.h"
+
+const struct dt_harvest_ops *const dt_harvests[] = {
+	&dt_harvest_reference,
+	NULL,
+};
+
+static const char *const harvest_names[] = {"reference", NULL};
+
+const char *const *dt_harvest_names(void)
+{
+	return harvest_names;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model.h - the model backend's state: the kernel's vfio_iommu, vfio_dma
+ * and vfio_pfn, in user space.
+ */
+#ifndef DT_MODEL_H
+#define DT_MODEL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <bsd/sys/tree.h>
+
+#include <dirtytrack/dirtytrack.h>
+
+#include "harvest.h"
+
+/* One pinned page of a mapping and its reference count (the kernel's vfio_pfn). */
+struct model_pin {
+	RB_ENTRY(model_pin) node;
+	uint64_t page; /* index within the mapping */
+	uint32_t count;
+};
+RB_HEAD(model_pin_tree, model_pin);
+
+/* One successful MAP (the kernel's vfio_dma). */
+struct model_mapping {
+	RB_ENTRY(model_mapping) node;
+	uint64_t iova;
+	uint64_t size;
+	uint64_t vaddr;
+	uint32_t prot;
+	uint64_t npages;
+	/*
+	 * While tracking: one bit a page, in whole words, plus one spare word
+	 * so that the harvest can shift the bits in place by up to 63.
+	 */
+	uint64_t *bitmap;
+	struct model_pin_tree pins;
+};
+RB_HEAD(model_mapping_tree, model_mapping);
+
+struct model_group {
+	uint64_t id;
+	enum dt_group_kind kind;
+	unsigned int devices;
+	bool scoped; /* its dirtying is limited to the pages it pins */
+};
+
+struct model {
+	/* Serialises every operation, as the kernel's iommu->lock does. */
+	pthread_mutex_t lock;
+	uint64_t pgsize;
+	unsigned int pgshift;
+	uint32_t dma_limit;
+	uint32_t nmappings;
+	bool v2;
+	bool tracking;
+	bool profile;
+	struct model_mapping_tree mappings;
+	struct model_group *groups;
+	size_t ngroups;
+	/* Groups without pinned-page scope: the container is in scope at 0. */
+	unsigned int unscoped;
+	const struct dt_harvest_ops *harvest;
+	struct dt_profile prof;
+};
+
+RB_PROTOTYPE(model_mapping_tree, model_mapping, node, model_mapping_cmp)
+RB_PROTOTYPE(model_pin_tree, model_pin, node, model_pin_cmp)
+
+static inline uint64_t model_words(uint64_t npages)
+{
+	return npages / 64 + (npages % 64 != 0);
+}
+
+/* The mapping that holds @addr, or NULL. */
+struct model_mapping *model_mapping_find(struct model *md, uint64_t addr);
+/* The first mapping that starts at or after @iova, or NULL. */
+struct model_mapping *model_mapping_from(struct model *md, uint64_t iova);
+/* Free a mapping's bitmap and pins, and the mapping. */
+void model_mapping_free(struct model_mapping *m);
+/* Allocate @m's tracking bitmap: 0, -EINVAL (too many pages), -ENOMEM. */
+int model_bitmap_alloc(struct model_mapping *m);
+/* Set the bits of @m's pinned pages (its bitmap exists). */
+void model_bitmap_populate(struct model_mapping *m);
+/* Mark every page of every mapping dirty (tracking is on). */
+void model_mark_all(struct model *md);
+
+/*
+ * Check a bitmap descriptor against a request of @size bytes, as the
+ * kernel's verify_bitmap_size does, with the bitmap's own page size.
+ */
+int model_bitmap_verify(const struct dt_bitmap *bm, uint64_t size);
+
+/* Does no mapping stick out of [iova, last]? (the range does not bisect one) */
+bool model_range_whole(struct model *md, uint64_t iova, uint64_t last);
+
+int model_dma_map(void *state, uint64_t iova, uint64_t size, uint64_t vaddr, uint32_t prot);
+int model_dma_unmap(void *state, struct dt_dma_unmap *u);
+int model_pin(void *state, uint64_t group, uint64_t iova, uint64_t npages, uint32_t prot);
+int model_unpin(void *state, uint64_t group, uint64_t iova, uint64_t npages);
+int model_dma_rw(void *state, uint64_t iova, void *buf, size_t len, bool write);
+int model_dirty_pages(void *state, const struct dt_dirty_pages *req);
+struct model_group *model_group_find(struct model *md, uint64_t id);
+
+/* Phase timing for the profiler view; free when profiling is off. */
+static inline uint64_t model_phase_begin(const struct model *md)
+{
+	struct timespec ts;
+
+	if (!md->profile)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void model_phase_end(struct model *md, enum dt_phase phase, uint64_t t0)
+{
+	struct timespec ts;
+
+	if (!md->profile)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	md->prof.ns[phase] += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec - t0;
+	md->prof.calls[phase]++;
+}
+
+#endif

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+/*
+ * model_dirty.c - VFIO_IOMMU_DIRTY_PAGES: START, STOP and GET_BITMAP,
+ * checked in the kernel's order.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "model.h"
+
+static void bitmaps_free(struct model *md)
+{
+	struct model_mapping *m;
+
+	RB_FOREACH(m, model_mapping_tree, &md->mappings) {
+		free(m->bitmap);
+		m->bitmap = NULL;
+	}
+}
+
+static int start_locked(struct model *md)
+{
+	struct model_mapping *m;
+	int ret;
+
+	if (md->tracking)
+		return 0;
+	RB_FOREACH(m, model_mapping_tree, &md->mappings) {
+		ret = model_bitmap_alloc(m);
+		if (ret < 0) {
+			/* A kernel once leaked the bitmaps allocated so far here. */
+			bitmaps_free(md);
+			return ret;
+		}
+		model_bitmap_populate(m);
+	}
+	md->tracking = true;
+	return 0;
+}
+
+static void stop_locked(struct model *md)
+{
+	if (!md->tracking)
+		return;
+	bitmaps_free(md);
+	md->tracking = false;
+}
+
+static int get_locked(struct model *md, const struct dt_dirty_pages *req)
+{
+	struct model_mapping *m;
+	uint64_t last;
+
+	if (req->bitmap.pgsize != md->pgsize)
+		return -EINVAL;
+	if ((req->iova & (md->pgsize - 1)) || !req->size || (req->size & (md->pgsize - 1)))
+		return -EINVAL;
+	if (!md->tracking)
+		return -EINVAL;
+	last = req->iova + req->size - 1;
+	if (!model_range_whole(md, req->iova, last))
+		return -EINVAL;
+	if (!req->bitmap.data)
+		return -EFAULT;
+
+	/*
+	 * The bisect check above makes every mapping from iova on that starts
+	 * at or before last lie wholly inside the range.
+	 */
+	for (m = model_mapping_from(md, req->iova); m && m->iova <= last;
+	     m = RB_NEXT(model_mapping_tree, &md->mappings, m))
+		md->harvest->report(md, m, req->bitmap.data, (m->iova - req->iova) >> md->pgshift,
+				    md->unscoped > 0);
+	return 0;
+}
+
+int model_dirty_pages(void *state, const struct dt_dirty_pages *req)
+{
+	const uint32_t known = DT_DIRTY_START | DT_DIRTY_STOP | DT_DIRTY_GET_BITMAP;
+	struct model *md = state;
+	int ret = 0;
+
+	if (!md->v2)
+		return -EACCES;
+	if (req->argsz < DT_DIRTY_PAGES_ARGSZ || (req->flags & ~known))
+		return -EINVAL;
+	if (__builtin_popcount(req->flags) != 1)
+		return -EINVAL;
+	if (req->flags & DT_DIRTY_GET_BITMAP) {
+		if (req->argsz < DT_DIRTY_PAGES_GET_ARGSZ)
+			return -EINVAL;
+		/* The end may not wrap: a range ending at 2^64 fails, as in the kernel. */
+		if (req->iova + req->size < req->iova)
+			return -EINVAL;
+		ret = model_bitmap_verify(&req->bitmap, req->size);
+		if (ret < 0)
+			return ret;
+	}
+
+	pthread_mutex_lock(&md->lock);
+	if (req->flags & DT_DIRTY_START)
+		ret = start_locked(md);
+	else if (req->flags & DT_DIRTY_STOP)
+		stop_locked(md);
+	else
+		ret = get_locked(md, req);
+	pthread_mutex_unlock(&md->lock);
+	return ret;
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * model_map.c - MAP_DMA, UNMAP_DMA and the mappings' tree and bitmaps.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "bitops.h"
+#include "model.h"
+
+static int model_mapping_cmp(const struct model_mapping *a, const struct model_mapping *b)
+{
+	return a->iova < b->iova ? -1 : a->iova > b->iova;
+}
+
+static int model_pin_cmp(const struct model_pin *a, const struct model_pin *b)
+{
+	return a->page < b->page ? -1 : a->page > b->page;
+}
+
+RB_GENERATE(model_mapping_tree, model_mapping, node, model_mapping_cmp)
+RB_GENERATE(model_pin_tree, model_pin, node, model_pin_cmp)
+
+struct model_mapping *model_mapping_find(struct model *md, uint64_t addr)
+{
+	struct model_mapping *m = RB_ROOT(&md->mappings);
+
+	/* Mappings never overlap, so "holds addr" orders them against it. */
+	while (m) {
+		if (addr < m->iova)
+			m = RB_LEFT(m, node);
+		else if (addr - m->iova >= m->size)
+			m = RB_RIGHT(m, node);
+		else
+			return m;
+	}
+	return NULL;
+}
+
+struct model_mapping *model_mapping_from(struct model *md, uint64_t iova)
+{
+	struct model_mapping key = {.iova = iova};
+
+	return RB_NFIND(model_mapping_tree, &md->mappings, &key);
+}
+
+void model_mapping_free(struct model_mapping *m)
+{
+	struct model_pin *p, *next;
+
+	RB_FOREACH_SAFE(p, model_pin_tree, &m->pins, next) {
+		RB_REMOVE(model_pin_tree, &m->pins, p);
+		free(p);
+	}
+	free(m->bitmap);
+	free(m);
+}
+
+int model_bitmap_alloc(struct model_mapping *m)
+{
+	if (m->npages > DT_DIRTY_BITMAP_PAGES_MAX)
+		return -EINVAL;
+	/* The spare word lets the harvest shift the bits in place. */
+	m->bitmap = calloc(model_words(m->npages) + 1, sizeof(uint64_t));
+	return m->bitmap ? 0 : -ENOMEM;
+}
+
+void model_bitmap_populate(struct model_mapping *m)
+{
+	struct model_pin *p;
+
+	RB_FOREACH(p, model_pin_tree, &m->pins)
+		bit_set(m->bitmap, p->page);
+}
+
+void model_mark_all(struct model *md)
+{
+	struct model_mapping *m;
+
+	RB_FOREACH(m, model_mapping_tree, &md->mappings)
+		bits_set(m->bitmap, 0, m->npages);
+}
+
+int model_bitmap_verify(const struct dt_bitmap *bm, uint64_t size)
+{
+	uint64_t npages;
+
+	/* The kernel sizes the request with the bitmap's page size, not the container's. */
+	if (!bm->pgsize)
+		return -EINVAL;
+	npages = size >> __builtin_ctzll(bm->pgsize);
+	if (!npages || !bm->size || bm->size > DT_DIRTY_BITMAP_SIZE_MAX)
+		return -EINVAL;
+	if (bm->size < dt_bitmap_bytes(npages))
+		return -EINVAL;
+	return 0;
+}
+
+bool model_range_whole(struct model *md, uint64_t iova, uint64_t last)
+{
+	struct model_mapping *m = model_mapping_find(md, iova);
+
+	if (m && m->iova != iova)
+		return false;
+#ifndef DT_MUTANT_WALK_PAST_END
+	m = model_mapping_find(md, last);
+#else
+	/* The first kernel version looked one page too far (-EINVAL, err: 22). */
+	m = model_mapping_find(md, last + 1);
+#endif
+	return !m || m->iova + (m->size - 1) == last;
+}
+
+static int map_locked(struct model *md, uint64_t iova, uint64_t size, uint64_t vaddr,
+		      uint32_t prot)
+{
+	struct model_mapping *m;
+	int ret;
+
+	if (!size || ((iova | size | vaddr) & (md->pgsize - 1)))
+		return -EINVAL;
+	if (iova + size - 1 < iova || vaddr + size - 1 < vaddr)
+		return -EINVAL;
+	m = model_mapping_find(md, iova);
+	if (!m)
+		m = model_mapping_from(md, iova);
+	if (m && m->iova <= iova + size - 1)
+		return -EEXIST;
+	if (md->nmappings >= md->dma_limit)
+		return -ENOSPC;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->iova = iova;
+	m->size = size;
+	m->vaddr = vaddr;
+	m->prot = prot;
+	m->npages = size >> md->pgshift;
+	RB_INIT(&m->pins);
+	if (md->tracking) {
+		ret = model_bitmap_alloc(m);
+		if (ret < 0) {
+			free(m);
+			return ret;
+		}
+	}
+	RB_INSERT(model_mapping_tree, &md->mappings, m);
+	md->nmappings++;
+	return 0;
+}
+
+int model_dma_map(void *state, uint64_t iova, uint64_t size, uint64_t vaddr, uint32_t prot)
+{
+	struct model *md = state;
+	int ret;
+
+	if (!prot || (prot & ~(DT_PROT_READ | DT_PROT_WRITE)))
+		return -EINVAL;
+	pthread_mutex_lock(&md->lock);
+	ret = map_locked(md, iova, size, vaddr, prot);
+	pthread_mutex_unlock(&md->lock);
+	return ret;
+}
+
+static int unmap_locked(struct model *md, struct dt_dma_unmap *u)
+{
+	bool get_dirty = u->flags & DT_UNMAP_GET_DIRTY_BITMAP;
+	struct model_mapping *m, *next;
+	uint64_t last, unmapped = 0;
+
+	if (u->iova & (md->pgsize - 1))
+		return -EINVAL;
+	if (u->flags & DT_UNMAP_ALL) {
+		if (u->iova || u->size)
+			return -EINVAL;
+		last = UINT64_MAX;
+	} else {
+		if (!u->size || (u->size & (md->pgsize - 1)))
+			return -EINVAL;
+		last = u->iova + u->size - 1;
+		if (last < u->iova)
+			return -EINVAL;
+	}
+	if (get_dirty && (!md->tracking || u->bitmap.pgsize != md->pgsize))
+		return -EINVAL;
+	if (!(u->flags & DT_UNMAP_ALL) && !model_range_whole(md, u->iova, last))
+		return -EINVAL;
+	if (get_dirty && !u->bitmap.data)
+		return -EFAULT;
+
+	for (m = model_mapping_from(md, u->iova); m && m->iova <= last; m = next) {
+		next = RB_NEXT(model_mapping_tree, &md->mappings, m);
+		if (get_dirty)
+			md->harvest->report(md, m, u->bitmap.data, (m->iova - u->iova) >> md->pgshift,
+					    md->unscoped > 0);
+		unmapped += m->size;
+		RB_REMOVE(model_mapping_tree, &md->mappings, m);
+		model_mapping_free(m);
+		md->nmappings--;
+	}
+	u->size = unmapped;
+	return 0;
+}
+
+int model_dma_unmap(void *state, struct dt_dma_unmap *u)
+{
+	const uint32_t known = DT_UNMAP_GET_DIRTY_BITMAP | DT_UNMAP_ALL | DT_UNMAP_VADDR;
+	struct model *md = state;
+	int ret;
+
+	if (u->argsz < DT_DMA_UNMAP_ARGSZ || (u->flags & ~known))
+		return -EINVAL;
+	if ((u->flags & DT_UNMAP_GET_DIRTY_BITMAP) && (u->flags & (DT_UNMAP_ALL | DT_UNMAP_VADDR)))
+		return -EINVAL;
+	if (u->flags & DT_UNMAP_VADDR)
+		return -EOPNOTSUPP;
+	if (u->flags & DT_UNMAP_GET_DIRTY_BITMAP) {
+		if (u->argsz < DT_DMA_UNMAP_BITMAP_ARGSZ)
+			return -EINVAL;
+		ret = model_bitmap_verify(&u->bitmap, u->size);
+		if (ret < 0)
+			return ret;
+	}
+	pthread_mutex_lock(&md->lock);
+	ret = unmap_locked(md, u);
+	pthread_mutex_unlock(&md->lock);
+	return ret;
+}

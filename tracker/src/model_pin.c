@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+/*
+ * model_pin.c - what a vendor driver does to guest memory: pin pages and
+ * DMA_RW. Both are all or nothing: every page (byte) is checked in address
+ * order before anything changes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitops.h"
+#include "model.h"
+
+/* The address of page @i from @iova; false past the top of the address space. */
+static bool page_addr(const struct model *md, uint64_t iova, uint64_t i, uint64_t *addr)
+{
+	uint64_t off;
+
+	return !__builtin_mul_overflow(i, md->pgsize, &off) &&
+	       !__builtin_add_overflow(iova, off, addr);
+}
+
+static struct model_pin *pin_find(struct model_mapping *m, uint64_t page)
+{
+	struct model_pin key = {.page = page};
+
+	return RB_FIND(model_pin_tree, &m->pins, &key);
+}
+
+/* Check every page of a pin request; count the pages not pinned yet. */
+static int pin_check(struct model *md, uint64_t iova, uint64_t npages, uint32_t prot,
+		     uint64_t *fresh)
+{
+	struct model_mapping *m;
+	uint64_t i, addr;
+
+	*fresh = 0;
+	for (i = 0; i < npages; i++) {
+		if (!page_addr(md, iova, i, &addr))
+			return -EINVAL;
+		m = model_mapping_find(md, addr);
+		if (!m)
+			return -EINVAL;
+		if ((m->prot & prot) != prot)
+			return -EPERM;
+		if (!pin_find(m, (addr - m->iova) >> md->pgshift))
+			(*fresh)++;
+	}
+	return 0;
+}
+
+static int pin_locked(struct model *md, uint64_t group, uint64_t iova, uint64_t npages,
+		      uint32_t prot)
+{
+	struct model_pin *spare[DT_PIN_MAX_PAGES];
+	struct model_group *g = model_group_find(md, group);
+	struct model_mapping *m;
+	struct model_pin *p;
+	uint64_t i, fresh, page, addr = 0;
+	int ret;
+
+	if (!g)
+		return -ENODEV;
+	if (g->devices != 1)
+		return -EINVAL;
+	if (!npages)
+		return -EINVAL;
+	if (npages > DT_PIN_MAX_PAGES)
+		return -E2BIG;
+	if (!prot || (prot & ~(DT_PROT_READ | DT_PROT_WRITE)))
+		return -EINVAL;
+	if (iova & (md->pgsize - 1))
+		return -EINVAL;
+	ret = pin_check(md, iova, npages, prot, &fresh);
+	if (ret < 0)
+		return ret;
+	/* Allocate before changing anything, so that -ENOMEM changes nothing. */
+	for (i = 0; i < fresh; i++) {
+		spare[i] = calloc(1, sizeof(*spare[i]));
+		if (!spare[i]) {
+			while (i--)
+				free(spare[i]);
+			return -ENOMEM;
+		}
+	}
+
+	for (i = 0; i < npages; i++) {
+		page_addr(md, iova, i, &addr);
+		m = model_mapping_find(md, addr);
+		page = (addr - m->iova) >> md->pgshift;
+		p = pin_find(m, page);
+		if (!p) {
+			p = spare[--fresh];
+			p->page = page;
+			RB_INSERT(model_pin_tree, &m->pins, p);
+		}
+		p->count++;
+		if (md->tracking)
+			bit_set(m->bitmap, page);
+	}
+	if (!g->scoped) {
+		g->scoped = true;
+		md->unscoped--;
+	}
+	return 0;
+}
+
+int model_pin(void *state, uint64_t group, uint64_t iova, uint64_t npages, uint32_t prot)
+{
+	struct model *md = state;
+	int ret;
+
+	pthread_mutex_lock(&md->lock);
+	ret = pin_locked(md, group, iova, npages, prot);
+	pthread_mutex_unlock(&md->lock);
+	return ret;
+}
+
+static int unpin_locked(struct model *md, uint64_t group, uint64_t iova, uint64_t npages)
+{
+	struct model_mapping *m;
+	struct model_pin *p;
+	uint64_t i, addr = 0;
+
+	if (!model_group_find(md, group))
+		return -ENODEV;
+	if (!npages)
+		return -EINVAL;
+	if (npages > DT_PIN_MAX_PAGES)
+		return -E2BIG;
+	if (iova & (md->pgsize - 1))
+		return -EINVAL;
+	for (i = 0; i < npages; i++) {
+		m = page_addr(md, iova, i, &addr) ? model_mapping_find(md, addr) : NULL;
+		if (!m || !pin_find(m, (addr - m->iova) >> md->pgshift))
+			return -EINVAL;
+	}
+	/*
+	 * The dirty bit stays: a page unpinned after a harvest is reported
+	 * once more, then never.
+	 */
+	for (i = 0; i < npages; i++) {
+		page_addr(md, iova, i, &addr);
+		m = model_mapping_find(md, addr);
+		p = pin_find(m, (addr - m->iova) >> md->pgshift);
+		if (--p->count == 0) {
+			RB_REMOVE(model_pin_tree, &m->pins, p);
+			free(p);
+		}
+	}
+	return 0;
+}
+
+int model_unpin(void *state, uint64_t group, uint64_t iova, uint64_t npages)
+{
+	struct model *md = state;
+	int ret;
+
+	pthread_mutex_lock(&md->lock);
+	ret = unpin_locked(md, group, iova, npages);
+	pthread_mutex_unlock(&md->lock);
+	return ret;
+}
+
+/* Check that every byte of [iova, iova+len) is mapped with the permission. */
+static int rw_check(struct model *md, uint64_t iova, uint64_t len, uint32_t need)
+{
+	struct model_mapping *m;
+	uint64_t addr = iova, left = len, chunk;
+
+	while (left) {
+		if (addr < iova) /* wrapped past the top */
+			return -EINVAL;
+		m = model_mapping_find(md, addr);
+		if (!m)
+			return -EINVAL;
+		if (!(m->prot & need))
+			return -EPERM;
+		chunk = m->size - (addr - m->iova);
+		if (chunk >= left)
+			break;
+		left -= chunk;
+		addr += chunk;
+	}
+	return 0;
+}
+
+/* The pages that @len bytes at offset @off touch. */
+static uint64_t rw_pages(const struct model *md, uint64_t off, uint64_t len)
+{
+#ifndef DT_MUTANT_RW_UNDERCOUNT
+	return ((off + len - 1) >> md->pgshift) - (off >> md->pgshift) + 1;
+#else
+	/* The first kernel version: as many pages as len fills, not as it touches. */
+	return (len + md->pgsize - 1) >> md->pgshift;
+#endif
+}
+
+static int rw_locked(struct model *md, uint64_t iova, uint8_t *buf, uint64_t len, bool write)
+{
+	struct model_mapping *m;
+	uint64_t addr = iova, left = len, chunk, off;
+	uint8_t *mem;
+	int ret;
+
+	ret = rw_check(md, iova, len, write ? DT_PROT_WRITE : DT_PROT_READ);
+	if (ret < 0)
+		return ret;
+	while (left) {
+		m = model_mapping_find(md, addr);
+		off = addr - m->iova;
+		chunk = m->size - off < left ? m->size - off : left;
+		mem = (uint8_t *)(uintptr_t)(m->vaddr + off);
+		if (write) {
+			memcpy(mem, buf, chunk);
+			/* Every page the bytes touch, not len / pgsize of them. */
+			if (md->tracking)
+				bits_set(m->bitmap, off >> md->pgshift, rw_pages(md, off, chunk));
+		} else {
+			memcpy(buf, mem, chunk);
+		}
+		buf += chunk;
+		addr += chunk;
+		left -= chunk;
+	}
+	return 0;
+}
+
+int model_dma_rw(void *state, uint64_t iova, void *buf, size_t len, bool write)
+{
+	struct model *md = state;
+	int ret;
+
+	if (!len)
+		return 0;
+	if (!buf)
+		return -EINVAL;
+	pthread_mutex_lock(&md->lock);
+	ret = rw_locked(md, iova, buf, len, write);
+	pthread_mutex_unlock(&md->lock);
+	return ret;
+}
