@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_api.c - what the replay cannot reach: the C API's own argument
+ * checks, the migration capability's padding, DMA_RW's bytes and reads,
+ * and the harvest profile.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <dirtytrack/dirtytrack.h>
+
+#include "check.h"
+
+static struct dt_container *make(bool profile)
+{
+	struct dt_container_config cfg;
+	struct dt_container *c = NULL;
+
+	dt_container_config_init(&cfg);
+	cfg.profile = profile;
+	if (dt_container_create(&cfg, &c) < 0)
+		return NULL;
+	return c;
+}
+
+static void test_create(void)
+{
+	struct dt_container_config cfg;
+	struct dt_container *c = (struct dt_container *)0x1;
+	static const uint64_t bad_pgsizes[] = {0, 1, 2048, 4095, 0x1800, 4097};
+	size_t i;
+
+	CHECK_EQ(dt_container_create(NULL, &c), -EINVAL);
+	dt_container_config_init(&cfg);
+	CHECK_EQ(dt_container_create(&cfg, NULL), -EINVAL);
+	for (i = 0; i < sizeof(bad_pgsizes) / sizeof(bad_pgsizes[0]); i++) {
+		cfg.pgsize = bad_pgsizes[i];
+		CHECK_EQ(dt_container_create(&cfg, &c), -EINVAL);
+		CHECK(c == (struct dt_container *)0x1); /* untouched on failure */
+	}
+	dt_container_config_init(&cfg);
+	cfg.backend = "nosuch";
+	CHECK_EQ(dt_container_create(&cfg, &c), -ENOENT);
+	dt_container_config_init(&cfg);
+	cfg.harvest = "nosuch";
+	CHECK_EQ(dt_container_create(&cfg, &c), -ENOENT);
+
+	dt_container_config_init(&cfg);
+	cfg.pgsize = 1ull << 21;
+	CHECK_EQ(dt_container_create(&cfg, &c), 0);
+	CHECK(!strcmp(dt_container_backend(c), "model"));
+	CHECK(!strcmp(dt_container_harvest(c), "reference"));
+	dt_container_destroy(c);
+	dt_container_destroy(NULL);
+
+	CHECK(!strcmp(dt_backend_names()[0], "model"));
+	CHECK(!strcmp(dt_harvest_names()[0], "reference"));
+}
+
+static void test_null_handles(void)
+{
+	struct dt_bitmap bm = {0};
+	struct dt_info info;
+
+	CHECK_EQ(dt_group_attach(NULL, 1, DT_GROUP_IOMMU, 1), -EINVAL);
+	CHECK_EQ(dt_dma_map(NULL, 0, 4096, 0, DT_PROT_READ), -EINVAL);
+	CHECK_EQ(dt_dma_unmap(NULL, NULL), -EINVAL);
+	CHECK_EQ(dt_unmap_bitmap(NULL, 0, 4096, NULL, NULL), -EINVAL);
+	CHECK_EQ(dt_get_bitmap(NULL, 0, 4096, &bm), -EINVAL);
+	CHECK_EQ(dt_dirty_pages(NULL, NULL), -EINVAL);
+	CHECK_EQ(dt_info_get(NULL, &info), -EINVAL);
+	CHECK(dt_container_backend(NULL) == NULL);
+}
+
+static void test_group_args(void)
+{
+	struct dt_container *c = make(false);
+
+	CHECK_EQ(dt_group_attach(c, 1, (enum dt_group_kind)7, 1), -EINVAL);
+	CHECK_EQ(dt_group_attach(c, 1, DT_GROUP_IOMMU, 0), -EINVAL);
+	CHECK_EQ(dt_group_attach(c, 1, DT_GROUP_IOMMU, 1), 0);
+	CHECK_EQ(dt_group_detach(c, 1), 0);
+	CHECK_EQ(dt_group_detach(c, 1), -ENOENT);
+	dt_container_destroy(c);
+}
+
+static void test_info_padding(void)
+{
+	struct dt_container *c = make(false);
+	struct dt_info got, want;
+
+	memset(&got, 0xa5, sizeof(got));
+	memset(&want, 0, sizeof(want));
+	want.pgsize_bitmap = 4096;
+	want.dma_avail = DT_DMA_LIMIT_DEFAULT - 1;
+	want.migration.id = DT_CAP_MIGRATION_ID;
+	want.migration.version = DT_CAP_MIGRATION_VERSION;
+	want.migration.pgsize_bitmap = 4096;
+	want.migration.max_dirty_bitmap_size = 268435456;
+	CHECK_EQ(dt_dma_map(c, 0, 4096, 4096, DT_PROT_READ), 0);
+	CHECK_EQ(dt_info_get(c, &got), 0);
+	/* memcmp covers every padding byte, not just the fields. */
+	CHECK(memcmp(&got, &want, sizeof(got)) == 0);
+	CHECK_EQ(offsetof(struct dt_cap_migration, pgsize_bitmap) -
+			 (offsetof(struct dt_cap_migration, flags) + sizeof(uint32_t)),
+		 4);
+	CHECK_EQ(dt_info_get(c, NULL), -EINVAL);
+	dt_container_destroy(c);
+}
+
+static void test_dma_rw_bytes(void)
+{
+	struct dt_container *c = make(false);
+	const size_t len = 4 * 4096;
+	uint8_t *a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *b = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t src[6000], dst[6000];
+	uint64_t words[1] = {0};
+	struct dt_bitmap bm = {.pgsize = 4096, .size = 8, .data = words};
+	size_t i;
+
+	CHECK(a != MAP_FAILED && b != MAP_FAILED);
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 7 + 1);
+	/* Two adjacent mappings backed by unrelated memory. */
+	CHECK_EQ(dt_dma_map(c, 0x10000, 2 * 4096, (uintptr_t)a, DT_PROT_READ | DT_PROT_WRITE), 0);
+	CHECK_EQ(dt_dma_map(c, 0x12000, 2 * 4096, (uintptr_t)b, DT_PROT_READ | DT_PROT_WRITE), 0);
+	CHECK_EQ(dt_dirty_start(c), 0);
+	/* 6000 bytes from 0x11800: the end of a's second page, then into b. */
+	CHECK_EQ(dt_dma_rw(c, 0x11800, src, sizeof(src), true), 0);
+	CHECK(memcmp(a + 0x1800, src, 0x800) == 0);
+	CHECK(memcmp(b, src + 0x800, sizeof(src) - 0x800) == 0);
+	CHECK_EQ(a[0x17ff], 0);
+	CHECK_EQ(b[sizeof(src) - 0x800], 0);
+	memset(dst, 0, sizeof(dst));
+	CHECK_EQ(dt_dma_rw(c, 0x11800, dst, sizeof(dst), false), 0);
+	CHECK(memcmp(dst, src, sizeof(src)) == 0);
+	CHECK_EQ(dt_dma_rw(c, 0x11800, NULL, 1, true), -EINVAL);
+	CHECK_EQ(dt_dma_rw(c, 0x11800, NULL, 0, true), 0);
+
+	/* Pages 1 and 2 of the 4 were written (0x11800 .. 0x12f6f); reads dirty nothing. */
+	CHECK_EQ(dt_get_bitmap(c, 0x10000, 4 * 4096, &bm), 0);
+	CHECK_EQ(words[0], 0x6);
+
+	/* A read needs READ, a write WRITE. */
+	CHECK_EQ(dt_unmap(c, 0x12000, 2 * 4096, NULL), 0);
+	CHECK_EQ(dt_dma_map(c, 0x12000, 2 * 4096, (uintptr_t)b, DT_PROT_WRITE), 0);
+	CHECK_EQ(dt_dma_rw(c, 0x12000, dst, 16, false), -EPERM);
+	CHECK_EQ(dt_dma_rw(c, 0x12000, src, 16, true), 0);
+	dt_container_destroy(c);
+	munmap(a, len);
+	munmap(b, len);
+}
+
+static void test_api_errors(void)
+{
+	struct dt_container *c = make(false);
+
+	CHECK_EQ(dt_dma_map(c, 0, 4096, 0, 0), -EINVAL);
+	CHECK_EQ(dt_dma_map(c, 0, 4096, 0, 4), -EINVAL);
+	CHECK_EQ(dt_dma_map(c, 0, 4096, 0x800, DT_PROT_READ), -EINVAL);
+	CHECK_EQ(dt_dma_map(c, 0, 0x2000, UINT64_MAX - 0xfff, DT_PROT_READ), -EINVAL);
+	CHECK_EQ(dt_dma_map(c, 0, 0x2000, 0x2000, DT_PROT_READ | DT_PROT_WRITE), 0);
+	CHECK_EQ(dt_group_attach(c, 1, DT_GROUP_MEDIATED, 1), 0);
+	CHECK_EQ(dt_pin(c, 1, 0, 1, 0), -EINVAL);
+	CHECK_EQ(dt_pin(c, 1, 0, 1, 8), -EINVAL);
+	CHECK_EQ(dt_pin(c, 1, 0, 2, DT_PROT_READ), 0);
+	dt_container_destroy(c); /* frees the pins too (ASan checks) */
+}
+
+static void test_profile(void)
+{
+	struct dt_container *c = make(true), *plain = make(false);
+	uint64_t words[2];
+	struct dt_bitmap bm = {.pgsize = 4096, .size = sizeof(words), .data = words};
+	struct dt_profile p;
+
+	CHECK_EQ(dt_profile_take(plain, &p), -EOPNOTSUPP);
+	CHECK_EQ(dt_profile_take(c, NULL), -EINVAL);
+	CHECK(!strcmp(dt_phase_name(DT_PHASE_SHIFT), "shift"));
+	CHECK(!strcmp(dt_phase_name(DT_PHASE_REPOPULATE), "repopulate"));
+	CHECK(dt_phase_name(DT_PHASE_COUNT) == NULL);
+
+	CHECK_EQ(dt_dma_map(c, 0x0, 0x3000, 0x100000, DT_PROT_READ | DT_PROT_WRITE), 0);
+	CHECK_EQ(dt_dma_map(c, 0x3000, 0x46000, 0x100000, DT_PROT_READ | DT_PROT_WRITE), 0);
+	CHECK_EQ(dt_group_attach(c, 1, DT_GROUP_IOMMU, 1), 0);
+	CHECK_EQ(dt_dirty_start(c), 0);
+	memset(words, 0, sizeof(words));
+	CHECK_EQ(dt_get_bitmap(c, 0, 0x49000, &bm), 0);
+	CHECK_EQ(dt_profile_take(c, &p), 0);
+	/* Two mappings out of scope: both set all; only the second is shifted. */
+	CHECK_EQ(p.calls[DT_PHASE_SET_ALL], 2);
+	CHECK_EQ(p.calls[DT_PHASE_SHIFT], 1);
+	CHECK_EQ(p.calls[DT_PHASE_LEFTOVER], 1);
+	CHECK_EQ(p.calls[DT_PHASE_COPY], 2);
+	CHECK_EQ(p.calls[DT_PHASE_CLEAR], 2);
+	CHECK_EQ(p.calls[DT_PHASE_REPOPULATE], 2);
+	/* Taking resets. */
+	CHECK_EQ(dt_profile_take(c, &p), 0);
+	CHECK_EQ(p.calls[DT_PHASE_COPY], 0);
+	CHECK_EQ(p.ns[DT_PHASE_COPY], 0);
+	dt_container_destroy(c);
+	dt_container_destroy(plain);
+}
+
+int main(void)
+{
+	test_create();
+	test_null_handles();
+	test_group_args();
+	test_info_padding();
+	test_dma_rw_bytes();
+	test_api_errors();
+	test_profile();
+	CHECK_EXIT();
+}
