@@ -1,0 +1,845 @@
+// SPDX-License-Identifier: MIT
+/*
+ * oracle_replay - the replay language of ../../../shared/REPLAY.md (with the
+ * extension keys of docs/semantics.md), run on the naive oracle.
+ *
+ * It is a second, independent reading of the replay contract: its output is
+ * diffed against `dirtyscope replay`, so a bug in either parser or in either
+ * tracker shows up as a differing line. That is why it shares no code with
+ * bench/ and links only the oracle.
+ *
+ * Usage: oracle_replay [FILE|-]   (no argument or "-": standard input)
+ * Exit: 0 when every line was read, 2 on a syntax error (named by line
+ * number on stderr) or when FILE cannot be read.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "oracle.h"
+
+#define MAX_ARGS 16
+#define SMALL_BUFFER (1u << 20)
+
+/* The memory behind one successful map, freed when the mapping goes away. */
+struct backing {
+	uint64_t iova;
+	uint64_t vaddr;
+	void *base;
+	size_t len;
+};
+
+struct replay {
+	struct oracle_container *c;
+	char *echo; /* the current operation as written, folded */
+	struct backing *mem;
+	size_t nmem;
+	char err[256]; /* the syntax error of the current line */
+};
+
+/* One parsed line: positional words and key=value pairs after the operation. */
+struct args {
+	const char *pos[MAX_ARGS];
+	int npos;
+	const char *key[MAX_ARGS];
+	const char *val[MAX_ARGS];
+	int nkeys;
+};
+
+static int syntax(struct replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int syntax(struct replay *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *errno_name(int err)
+{
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+		{ EINVAL, "EINVAL" }, { EEXIST, "EEXIST" },	{ ENOSPC, "ENOSPC" },
+		{ EFAULT, "EFAULT" }, { EPERM, "EPERM" },	{ ENODEV, "ENODEV" },
+		{ ENOENT, "ENOENT" }, { E2BIG, "E2BIG" },	{ EACCES, "EACCES" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENOMEM, "ENOMEM" }, { EBUSY, "EBUSY" },
+		{ EOVERFLOW, "EOVERFLOW" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].err == err)
+			return names[i].name;
+	return NULL;
+}
+
+/*
+ * Print the operation as written and its result; called once per
+ * operation, after its line parsed, so that a syntax error prints nothing.
+ */
+static void print_result(struct replay *r, int ret)
+{
+	const char *name;
+
+	printf("%s -> ", r->echo);
+	if (ret == 0) {
+		printf("0");
+		return;
+	}
+	name = errno_name(-ret);
+	if (name)
+		printf("-%s", name);
+	else
+		printf("%d", ret);
+}
+
+/*
+ * A number: decimal or 0x hex, then an optional K, M, G or T (powers of
+ * 1024, upper case only); anything above 2^64-1 is malformed.
+ */
+static bool parse_number(const char *s, uint64_t *out)
+{
+	unsigned int base = 10, shift = 0;
+	uint64_t v = 0;
+	size_t ndigits = 0;
+
+	if (s[0] == '0' && s[1] == 'x') {
+		base = 16;
+		s += 2;
+	}
+	for (; *s; s++) {
+		unsigned int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned int)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned int)(*s - 'A' + 10);
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+		ndigits++;
+	}
+	if (ndigits == 0)
+		return false;
+	if (*s) {
+		switch (*s) {
+		case 'K':
+			shift = 10;
+			break;
+		case 'M':
+			shift = 20;
+			break;
+		case 'G':
+			shift = 30;
+			break;
+		case 'T':
+			shift = 40;
+			break;
+		default:
+			return false;
+		}
+		if (s[1] != '\0')
+			return false;
+		if (v > (UINT64_MAX >> shift))
+			return false;
+		v <<= shift;
+	}
+	*out = v;
+	return true;
+}
+
+static const char *arg_get(const struct args *a, const char *key)
+{
+	int i;
+
+	for (i = 0; i < a->nkeys; i++)
+		if (strcmp(a->key[i], key) == 0)
+			return a->val[i];
+	return NULL;
+}
+
+/* Every key must be one the operation takes, and appear once; positional words up to @maxpos. */
+static int check_args(struct replay *r, const char *op, const struct args *a,
+		      const char *const *allowed, int maxpos)
+{
+	int i, j;
+
+	if (a->npos > maxpos)
+		return syntax(r, "%s: unexpected argument '%s'", op, a->pos[maxpos]);
+	for (i = 0; i < a->nkeys; i++) {
+		bool ok = false;
+
+		for (j = 0; allowed[j]; j++)
+			if (strcmp(a->key[i], allowed[j]) == 0)
+				ok = true;
+		if (!ok)
+			return syntax(r, "%s: unknown key '%s'", op, a->key[i]);
+		for (j = 0; j < i; j++)
+			if (strcmp(a->key[i], a->key[j]) == 0)
+				return syntax(r, "%s: key '%s' given twice", op, a->key[i]);
+	}
+	return 0;
+}
+
+/* Number value of @key: 1 when given, 0 when absent (and *@out = @def), -1 on error. */
+static int num_key(struct replay *r, const struct args *a, const char *key, bool required,
+		   uint64_t def, uint64_t *out)
+{
+	const char *v = arg_get(a, key);
+
+	*out = def;
+	if (!v) {
+		if (required)
+			return syntax(r, "missing required key '%s'", key);
+		return 0;
+	}
+	if (!parse_number(v, out))
+		return syntax(r, "malformed number '%s' for '%s'", v, key);
+	return 1;
+}
+
+/* A 0-or-1 key (v2, bitmap): 1 when given, 0 when absent (*@out = @def), -1 on error. */
+static int bool_key(struct replay *r, const struct args *a, const char *key, bool def,
+		    bool *out)
+{
+	const char *v = arg_get(a, key);
+
+	*out = def;
+	if (!v)
+		return 0;
+	if (strcmp(v, "0") == 0)
+		*out = false;
+	else if (strcmp(v, "1") == 0)
+		*out = true;
+	else
+		return syntax(r, "'%s' takes 0 or 1, not '%s'", key, v);
+	return 1;
+}
+
+static int prot_key(struct replay *r, const struct args *a, bool none_ok, uint32_t *out)
+{
+	const char *v = arg_get(a, "prot");
+
+	*out = DT_PROT_READ | DT_PROT_WRITE;
+	if (!v)
+		return 0;
+	if (strcmp(v, "rw") == 0)
+		*out = DT_PROT_READ | DT_PROT_WRITE;
+	else if (strcmp(v, "r") == 0)
+		*out = DT_PROT_READ;
+	else if (strcmp(v, "w") == 0)
+		*out = DT_PROT_WRITE;
+	else if (none_ok && strcmp(v, "none") == 0)
+		*out = 0;
+	else
+		return syntax(r, "bad prot '%s'", v);
+	return 0;
+}
+
+/* A 32-bit request field (argsz, flags): a number that does not fit is malformed. */
+static int u32_key(struct replay *r, const struct args *a, const char *key, uint32_t def,
+		   uint32_t *out)
+{
+	uint64_t v;
+	int ret = num_key(r, a, key, false, def, &v);
+
+	if (ret < 0)
+		return ret;
+	if (v > UINT32_MAX)
+		return syntax(r, "'%s' does not fit in 32 bits", key);
+	*out = (uint32_t)v;
+	return ret;
+}
+
+/*
+ * Anonymous memory costs nothing until touched and arrives zero-filled,
+ * which is what the replay promises for bitmaps; small buffers come from
+ * calloc so that AddressSanitizer checks their bounds.
+ */
+static void *buffer_alloc(uint64_t bytes)
+{
+	void *p;
+
+	if (bytes == 0)
+		return NULL;
+	if (bytes <= SMALL_BUFFER)
+		return calloc(1, bytes);
+	if (bytes > SIZE_MAX)
+		return NULL;
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void buffer_free(void *p, uint64_t bytes)
+{
+	if (!p)
+		return;
+	if (bytes <= SMALL_BUFFER)
+		free(p);
+	else
+		munmap(p, bytes);
+}
+
+/*
+ * Bit @bit of a bitmap of 64-bit words (bit n in word n / 64), read a byte
+ * at a time: a buffer's size need not be a whole number of words.
+ */
+static bool bitmap_bit(const void *data, uint64_t bit)
+{
+	uint64_t byte = bit / 8;
+
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	byte = byte / 8 * 8 + 7 - byte % 8;
+#endif
+	return ((const uint8_t *)data)[byte] >> (bit % 8) & 1;
+}
+
+/* Are the 64 bits from @bit (a multiple of 64) all clear? */
+static bool bitmap_word_clear(const void *data, uint64_t bit)
+{
+	uint64_t w;
+
+	memcpy(&w, (const uint8_t *)data + bit / 8, sizeof(w));
+	return w == 0;
+}
+
+/*
+ * " set=a-b,c,..." over every bit of the buffer, padding included. A large
+ * buffer is anonymous memory: its pages that nobody touched are still zero,
+ * and mincore() names them, so that a 256 MiB bitmap is not read through.
+ */
+static void print_set(const uint64_t *data, uint64_t bytes)
+{
+	uint64_t nbits = data ? bytes * 8 : 0, bit = 0, start;
+	const uint64_t page_bits = 4096 * 8;
+	unsigned char *live = NULL;
+	bool first = true;
+
+	if (data && bytes > SMALL_BUFFER) {
+		live = malloc((size_t)((bytes + 4095) / 4096));
+		if (live && mincore((void *)data, (size_t)bytes, live) != 0) {
+			free(live);
+			live = NULL;
+		}
+	}
+	printf(" set=");
+	while (bit < nbits) {
+		if (live && bit % page_bits == 0 && !(live[bit / page_bits] & 1)) {
+			bit += page_bits;
+			continue;
+		}
+		if (bit % 64 == 0 && bit + 64 <= nbits && bitmap_word_clear(data, bit)) {
+			bit += 64; /* whole clear words are the common case */
+			continue;
+		}
+		if (!bitmap_bit(data, bit)) {
+			bit++;
+			continue;
+		}
+		start = bit;
+		while (bit + 1 < nbits && bitmap_bit(data, bit + 1))
+			bit++;
+		printf("%s", first ? "" : ",");
+		if (start == bit)
+			printf("%llu", (unsigned long long)start);
+		else
+			printf("%llu-%llu", (unsigned long long)start, (unsigned long long)bit);
+		first = false;
+		bit++;
+	}
+	if (first)
+		printf("none");
+	free(live);
+}
+
+/* Free the memory of every mapping the oracle no longer has. */
+static void release_backing(struct replay *r)
+{
+	size_t i = 0, j, n = r->c ? oracle_mapping_count(r->c) : 0;
+
+	while (i < r->nmem) {
+		bool live = false;
+
+		for (j = 0; j < n; j++) {
+			struct oracle_mapping_view v;
+
+			oracle_mapping_at(r->c, j, &v);
+			if (v.iova == r->mem[i].iova && v.vaddr == r->mem[i].vaddr)
+				live = true;
+		}
+		if (live) {
+			i++;
+			continue;
+		}
+		munmap(r->mem[i].base, r->mem[i].len);
+		r->mem[i] = r->mem[--r->nmem];
+	}
+}
+
+/* The replay's defaults; dt_container_config_init() lives in libdirtytrack. */
+static void config_defaults(struct dt_container_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->pgsize = 4096;
+	cfg->dma_limit = DT_DMA_LIMIT_DEFAULT;
+	cfg->v2 = true;
+}
+
+static int do_container(struct replay *r, const struct args *a)
+{
+	static const char *const keys[] = { "pgsize", "dma_limit", "v2", NULL };
+	struct dt_container_config cfg;
+	struct oracle_container *c;
+	uint64_t pgsize, limit;
+	bool v2;
+	int ret;
+
+	if (check_args(r, "container", a, keys, 0) ||
+	    num_key(r, a, "pgsize", false, 4096, &pgsize) < 0 ||
+	    num_key(r, a, "dma_limit", false, DT_DMA_LIMIT_DEFAULT, &limit) < 0 ||
+	    bool_key(r, a, "v2", true, &v2) < 0)
+		return -1;
+	config_defaults(&cfg);
+	cfg.pgsize = pgsize;
+	cfg.v2 = v2;
+	/* docs/semantics.md: a limit above 2^32-1 is -EINVAL, the old container stays */
+	if (limit > UINT32_MAX) {
+		print_result(r, -EINVAL);
+		return 0;
+	}
+	cfg.dma_limit = (uint32_t)limit;
+	ret = oracle_container_create(&cfg, &c);
+	if (ret == 0) {
+		oracle_container_destroy(r->c);
+		r->c = c;
+		release_backing(r);
+	}
+	print_result(r, ret);
+	return 0;
+}
+
+static int do_group(struct replay *r, const struct args *a)
+{
+	static const char *const keys[] = { "devices", NULL };
+	enum dt_group_kind kind;
+	uint64_t id, devices;
+
+	if (check_args(r, "group", a, keys, 2))
+		return -1;
+	if (a->npos < 2)
+		return syntax(r, "group: needs an ID and iommu or mediated");
+	if (!parse_number(a->pos[0], &id))
+		return syntax(r, "group: malformed ID '%s'", a->pos[0]);
+	if (strcmp(a->pos[1], "iommu") == 0)
+		kind = DT_GROUP_IOMMU;
+	else if (strcmp(a->pos[1], "mediated") == 0)
+		kind = DT_GROUP_MEDIATED;
+	else
+		return syntax(r, "group: kind must be iommu or mediated, not '%s'", a->pos[1]);
+	if (num_key(r, a, "devices", false, 1, &devices) < 0)
+		return -1;
+	if (devices > UINT32_MAX)
+		return syntax(r, "group: devices does not fit an unsigned int");
+	print_result(r, oracle_group_attach(r->c, id, kind, (unsigned int)devices));
+	return 0;
+}
+
+static int do_detach(struct replay *r, const struct args *a)
+{
+	static const char *const keys[] = { NULL };
+	uint64_t id;
+
+	if (check_args(r, "detach", a, keys, 1))
+		return -1;
+	if (a->npos < 1)
+		return syntax(r, "detach: needs an ID");
+	if (!parse_number(a->pos[0], &id))
+		return syntax(r, "detach: malformed ID '%s'", a->pos[0]);
+	print_result(r, oracle_group_detach(r->c, id));
+	return 0;
+}
+
+static int do_map(struct replay *r, const struct args *a)
+{
+	static const char *const keys[] = { "iova", "size", "prot", NULL };
+	uint64_t iova, size, pgsize = oracle_pgsize(r->c), need, len, vaddr;
+	struct backing *mem;
+	uint32_t prot;
+	void *base;
+	int ret;
+
+	if (check_args(r, "map", a, keys, 0) || num_key(r, a, "iova", true, 0, &iova) < 0 ||
+	    num_key(r, a, "size", true, 0, &size) < 0 || prot_key(r, a, true, &prot) < 0)
+		return -1;
+	/*
+	 * Back the mapping with anonymous memory aligned to pgsize, whole
+	 * pages of it even for a size the map will refuse, so that only the
+	 * tracker decides the errno.
+	 */
+	base = MAP_FAILED;
+	need = size == 0 ? pgsize : size;
+	if (need <= UINT64_MAX - (pgsize - 1)) {
+		need = (need + pgsize - 1) / pgsize * pgsize;
+		len = need + pgsize - (uint64_t)sysconf(_SC_PAGESIZE);
+		if (len >= need && len <= SIZE_MAX)
+			base = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	}
+	if (base == MAP_FAILED) {
+		/*
+		 * docs/semantics.md: memory the machine cannot give (sizes near
+		 * the address space) prints the tracker's own error if it has
+		 * one, else -ENOMEM and the mapping is not kept. Address 0 is
+		 * aligned and cannot wrap, so it adds no error of its own.
+		 */
+		ret = oracle_dma_map(r->c, iova, size, 0, prot);
+		if (ret == 0) {
+			oracle_unmap(r->c, iova, size, NULL);
+			ret = -ENOMEM;
+		}
+		print_result(r, ret);
+		return 0;
+	}
+	vaddr = ((uint64_t)(uintptr_t)base + pgsize - 1) / pgsize * pgsize;
+	ret = oracle_dma_map(r->c, iova, size, vaddr, prot);
+	if (ret == 0) {
+		mem = realloc(r->mem, (r->nmem + 1) * sizeof(*mem));
+		if (!mem) {
+			fprintf(stderr, "oracle_replay: out of memory\n");
+			exit(2);
+		}
+		r->mem = mem;
+		r->mem[r->nmem++] = (struct backing){ iova, vaddr, base, len };
+	} else {
+		munmap(base, len);
+	}
+	print_result(r, ret);
+	return 0;
+}
+
+/*
+ * The bitmap descriptor of get and unmap: pgsize defaults to the
+ * container's, bytes to the bitmap bytes of size/pgsize pages, data to a
+ * zero-filled buffer of that size (NULL with data=0, or when bytes is above
+ * the maximum, which fails before the pointer matters).
+ */
+static int bitmap_keys(struct replay *r, const struct args *a, uint64_t size,
+		       struct dt_bitmap *bm)
+{
+	const char *data = arg_get(a, "data");
+	uint64_t pgsize, bytes;
+
+	if (num_key(r, a, "pgsize", false, oracle_pgsize(r->c), &pgsize) < 0)
+		return -1;
+	if (num_key(r, a, "bytes", false, dt_bitmap_bytes(pgsize ? size / pgsize : 0), &bytes) <
+	    0)
+		return -1;
+	if (data && strcmp(data, "0") != 0)
+		return syntax(r, "'data' takes only 0, not '%s'", data);
+	bm->pgsize = pgsize;
+	bm->size = bytes;
+	bm->data = NULL;
+	if (!data && bytes <= DT_DIRTY_BITMAP_SIZE_MAX) {
+		bm->data = buffer_alloc(bytes);
+		if (bytes && !bm->data) {
+			fprintf(stderr, "oracle_replay: cannot allocate a bitmap of %llu bytes\n",
+				(unsigned long long)bytes);
+			exit(2);
+		}
+	}
+	return 0;
+}
+
+static void bitmap_release(struct dt_bitmap *bm, bool data_null)
+{
+	if (!data_null)
+		buffer_free(bm->data, bm->size);
+}
+
+static int do_unmap(struct replay *r, const struct args *a)
+{
+	static const char *const keys[] = { "iova", "size", "bitmap", "pgsize", "bytes",
+					    "argsz", "flags", "data", NULL };
+	struct dt_dma_unmap u = { 0 };
+	bool bitmap, descriptor;
+	uint64_t iova, size;
+	int ret, has_flags;
+
+	if (check_args(r, "unmap", a, keys, 0) || num_key(r, a, "iova", true, 0, &iova) < 0 ||
+	    num_key(r, a, "size", true, 0, &size) < 0 || bool_key(r, a, "bitmap", false, &bitmap) < 0)
+		return -1;
+	if (!bitmap && (arg_get(a, "pgsize") || arg_get(a, "bytes")))
+		return syntax(r, "unmap: pgsize and bytes need bitmap=1");
+	has_flags = u32_key(r, a, "flags", bitmap ? DT_UNMAP_GET_DIRTY_BITMAP : 0, &u.flags);
+	if (has_flags < 0)
+		return -1;
+	/* docs/semantics.md: flags with bit 0 builds the descriptor as bitmap=1 does */
+	descriptor = bitmap || (u.flags & DT_UNMAP_GET_DIRTY_BITMAP);
+	if (u32_key(r, a, "argsz", descriptor ? DT_DMA_UNMAP_BITMAP_ARGSZ : DT_DMA_UNMAP_ARGSZ,
+		    &u.argsz) < 0)
+		return -1;
+	u.iova = iova;
+	u.size = size;
+	if (descriptor && bitmap_keys(r, a, size, &u.bitmap) < 0)
+		return -1;
+	ret = oracle_dma_unmap(r->c, &u);
+	print_result(r, ret);
+	if (ret == 0) {
+		printf(" unmapped=0x%llx", (unsigned long long)u.size);
+		if (descriptor)
+			print_set(u.bitmap.data, u.bitmap.size);
+		release_backing(r);
+	}
+	if (descriptor)
+		bitmap_release(&u.bitmap, arg_get(a, "data") != NULL);
+	return 0;
+}
+
+/* pin and unpin share their keys but for prot. */
+static int do_pin(struct replay *r, const struct args *a, bool pin)
+{
+	static const char *const pin_keys[] = { "group", "iova", "npages", "prot", NULL };
+	static const char *const unpin_keys[] = { "group", "iova", "npages", NULL };
+	const char *op = pin ? "pin" : "unpin";
+	uint64_t group, iova, npages;
+	uint32_t prot = 0;
+
+	if (check_args(r, op, a, pin ? pin_keys : unpin_keys, 0) ||
+	    num_key(r, a, "group", true, 0, &group) < 0 ||
+	    num_key(r, a, "iova", true, 0, &iova) < 0 ||
+	    num_key(r, a, "npages", false, 1, &npages) < 0 ||
+	    (pin && prot_key(r, a, false, &prot) < 0))
+		return -1;
+	if (pin)
+		print_result(r, oracle_pin(r->c, group, iova, npages, prot));
+	else
+		print_result(r, oracle_unpin(r->c, group, iova, npages));
+	return 0;
+}
+
+static int do_rw(struct replay *r, const struct args *a)
+{
+	static const char *const keys[] = { "iova", "len", NULL };
+	uint64_t iova, len;
+	uint8_t none[1] = { 0 };
+	void *buf = none;
+
+	if (check_args(r, "rw", a, keys, 0) || num_key(r, a, "iova", true, 0, &iova) < 0 ||
+	    num_key(r, a, "len", true, 0, &len) < 0)
+		return -1;
+	/* The bytes written do not matter, only where they land. */
+	if (len > 0)
+		buf = buffer_alloc(len); /* NULL when impossible: -EINVAL, as for bitmaps */
+	print_result(r, oracle_dma_rw(r->c, iova, buf, (size_t)len, true));
+	if (len > 0)
+		buffer_free(buf, len);
+	return 0;
+}
+
+static int do_dirty(struct replay *r, const struct args *a, uint32_t flag)
+{
+	static const char *const ss_keys[] = { "argsz", "flags", NULL };
+	static const char *const get_keys[] = { "iova", "size", "pgsize", "bytes", "argsz",
+						"flags", "data", NULL };
+	const char *op = flag == DT_DIRTY_START ? "start" : flag == DT_DIRTY_STOP ? "stop" : "get";
+	struct dt_dirty_pages req = { 0 };
+	bool get = flag == DT_DIRTY_GET_BITMAP;
+	int ret;
+
+	if (check_args(r, op, a, get ? get_keys : ss_keys, 0) ||
+	    u32_key(r, a, "argsz", get ? DT_DIRTY_PAGES_GET_ARGSZ : DT_DIRTY_PAGES_ARGSZ,
+		    &req.argsz) < 0 ||
+	    u32_key(r, a, "flags", flag, &req.flags) < 0)
+		return -1;
+	if (get && (num_key(r, a, "iova", true, 0, &req.iova) < 0 ||
+		    num_key(r, a, "size", true, 0, &req.size) < 0 ||
+		    bitmap_keys(r, a, req.size, &req.bitmap) < 0))
+		return -1;
+	ret = oracle_dirty_pages(r->c, &req);
+	print_result(r, ret);
+	if (get && ret == 0)
+		print_set(req.bitmap.data, req.bitmap.size);
+	if (get)
+		bitmap_release(&req.bitmap, arg_get(a, "data") != NULL);
+	return 0;
+}
+
+static int do_info(struct replay *r, const struct args *a)
+{
+	static const char *const keys[] = { NULL };
+	struct dt_info info;
+	int ret;
+
+	if (check_args(r, "info", a, keys, 0))
+		return -1;
+	ret = oracle_info_get(r->c, &info);
+	print_result(r, ret);
+	if (ret == 0)
+		printf(" pgsize_bitmap=0x%llx max_bitmap_bytes=%llu",
+		       (unsigned long long)info.migration.pgsize_bitmap,
+		       (unsigned long long)info.migration.max_dirty_bitmap_size);
+	return 0;
+}
+
+/*
+ * Split @line (comment already cut) into words in place; print nothing.
+ * Returns the number of words, or -1 when there are too many.
+ */
+static int split_words(char *line, char **words, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\v' ||
+		       *p == '\f')
+			p++;
+		if (!*p)
+			return n;
+		if (n == max)
+			return -1;
+		words[n++] = p;
+		while (*p && !(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\v' ||
+			       *p == '\f'))
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+}
+
+static int run_line(struct replay *r, char *line)
+{
+	char *words[MAX_ARGS + 1], *hash;
+	struct args a = { 0 };
+	int n, i, ret;
+
+	hash = strchr(line, '#');
+	if (hash)
+		*hash = '\0';
+	n = split_words(line, words, MAX_ARGS + 1);
+	if (n < 0)
+		return syntax(r, "too many words");
+	if (n == 0)
+		return 0;
+	/* The echo: the words joined by one space, taken before '=' is split. */
+	r->echo[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(r->echo, " ");
+		strcat(r->echo, words[i]);
+	}
+	for (i = 1; i < n; i++) {
+		char *eq = strchr(words[i], '=');
+
+		if (!eq) {
+			a.pos[a.npos++] = words[i];
+			continue;
+		}
+		*eq = '\0';
+		a.key[a.nkeys] = words[i];
+		a.val[a.nkeys++] = eq + 1;
+	}
+
+	if (strcmp(words[0], "container") == 0)
+		ret = do_container(r, &a);
+	else if (strcmp(words[0], "group") == 0)
+		ret = do_group(r, &a);
+	else if (strcmp(words[0], "detach") == 0)
+		ret = do_detach(r, &a);
+	else if (strcmp(words[0], "map") == 0)
+		ret = do_map(r, &a);
+	else if (strcmp(words[0], "unmap") == 0)
+		ret = do_unmap(r, &a);
+	else if (strcmp(words[0], "pin") == 0)
+		ret = do_pin(r, &a, true);
+	else if (strcmp(words[0], "unpin") == 0)
+		ret = do_pin(r, &a, false);
+	else if (strcmp(words[0], "rw") == 0)
+		ret = do_rw(r, &a);
+	else if (strcmp(words[0], "start") == 0)
+		ret = do_dirty(r, &a, DT_DIRTY_START);
+	else if (strcmp(words[0], "stop") == 0)
+		ret = do_dirty(r, &a, DT_DIRTY_STOP);
+	else if (strcmp(words[0], "get") == 0)
+		ret = do_dirty(r, &a, DT_DIRTY_GET_BITMAP);
+	else if (strcmp(words[0], "info") == 0)
+		ret = do_info(r, &a);
+	else
+		ret = syntax(r, "unknown operation '%s'", words[0]);
+	if (ret == 0)
+		putchar('\n');
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct dt_container_config cfg;
+	struct replay r = { 0 };
+	const char *name = "-";
+	unsigned long lineno = 0;
+	char *line = NULL, *echo;
+	size_t cap = 0;
+	FILE *in = stdin;
+	int status = 0;
+
+	if (argc > 2 || (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+				       strcmp(argv[1], "--help") == 0))) {
+		fprintf(argc > 2 ? stderr : stdout,
+			"usage: oracle_replay [FILE|-]\n"
+			"  run a replay file (default: standard input) on the naive oracle\n");
+		return argc > 2 ? 2 : 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "-") != 0) {
+		name = argv[1];
+		in = fopen(name, "r");
+		if (!in) {
+			fprintf(stderr, "oracle_replay: %s: %s\n", name, strerror(errno));
+			return 2;
+		}
+	}
+	/* Every file starts with the default container. */
+	config_defaults(&cfg);
+	if (oracle_container_create(&cfg, &r.c)) {
+		fprintf(stderr, "oracle_replay: cannot create the default container\n");
+		return 2;
+	}
+	while (getline(&line, &cap, in) >= 0) {
+		lineno++;
+		/* the echo is never longer than the line it folds */
+		echo = realloc(r.echo, cap + 1);
+		if (!echo) {
+			fprintf(stderr, "oracle_replay: out of memory\n");
+			return 2;
+		}
+		r.echo = echo;
+		if (run_line(&r, line) < 0) {
+			fflush(stdout);
+			fprintf(stderr, "oracle_replay: %s:%lu: %s\n", name, lineno, r.err);
+			status = 2;
+			break;
+		}
+	}
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	oracle_container_destroy(r.c);
+	r.c = NULL;
+	release_backing(&r); /* no container: nothing is live */
+	free(r.mem);
+	free(r.echo);
+	return status;
+}
