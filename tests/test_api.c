@@ -202,6 +202,19 @@ static void test_profile(void)
 	CHECK_EQ(dt_profile_take(c, &p), 0);
 	CHECK_EQ(p.calls[DT_PHASE_COPY], 0);
 	CHECK_EQ(p.ns[DT_PHASE_COPY], 0);
+	/* Off: nothing is counted and the counters cannot be taken; on again: counted. */
+	CHECK_EQ(dt_profile_set(c, false), 0);
+	CHECK_EQ(dt_get_bitmap(c, 0, 0x49000, &bm), 0);
+	CHECK_EQ(dt_profile_take(c, &p), -EOPNOTSUPP);
+	CHECK_EQ(dt_profile_set(plain, true), 0);
+	memset(words, 0, sizeof(words));
+	CHECK_EQ(dt_dma_map(plain, 0x0, 0x3000, 0x100000, DT_PROT_READ | DT_PROT_WRITE), 0);
+	CHECK_EQ(dt_dirty_start(plain), 0);
+	CHECK_EQ(dt_get_bitmap(plain, 0, 0x3000, &bm), 0);
+	CHECK_EQ(dt_profile_take(plain, &p), 0);
+	CHECK_EQ(p.calls[DT_PHASE_COPY], 1);
+	CHECK_EQ(p.calls[DT_PHASE_SHIFT], 0);
+	CHECK_EQ(dt_profile_set(NULL, true), -EINVAL);
 	dt_container_destroy(c);
 	dt_container_destroy(plain);
 }

@@ -217,6 +217,11 @@ int dt_info_get(struct dt_container *c, struct dt_info *info)
 	DT_CALL(c, info_get, info);
 }
 
+int dt_profile_set(struct dt_container *c, bool on)
+{
+	DT_CALL(c, profile_set, on);
+}
+
 int dt_profile_take(struct dt_container *c, struct dt_profile *out)
 {
 	if (!out)

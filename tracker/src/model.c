@@ -151,13 +151,25 @@ static int model_info_get(void *state, struct dt_info *info)
 	return 0;
 }
 
+static int model_profile_set(void *state, bool on)
+{
+	struct model *md = state;
+
+	pthread_mutex_lock(&md->lock);
+	md->profile = on;
+	pthread_mutex_unlock(&md->lock);
+	return 0;
+}
+
 static int model_profile_take(void *state, struct dt_profile *out)
 {
 	struct model *md = state;
 
-	if (!md->profile)
-		return -EOPNOTSUPP;
 	pthread_mutex_lock(&md->lock);
+	if (!md->profile) {
+		pthread_mutex_unlock(&md->lock);
+		return -EOPNOTSUPP;
+	}
 	*out = md->prof;
 	memset(&md->prof, 0, sizeof(md->prof));
 	pthread_mutex_unlock(&md->lock);
@@ -177,5 +189,6 @@ const struct dt_backend_ops dt_model_backend = {
 	.dma_rw = model_dma_rw,
 	.dirty_pages = model_dirty_pages,
 	.info_get = model_info_get,
+	.profile_set = model_profile_set,
 	.profile_take = model_profile_take,
 };
