@@ -54,9 +54,9 @@
 /* How often the interesting paths ran: printed by --stats, to tune the generator. */
 struct stats {
 	uint64_t ok[16], failed[16];
-	uint64_t harvests;	/* successful GETs and unmaps with a bitmap */
-	uint64_t merged;	/* ... over 2+ mappings, one at a bit offset not a multiple of 64 */
-	uint64_t merged_dirty;	/* ... of which reported at least one bit */
+	uint64_t harvests;     /* successful GETs and unmaps with a bitmap */
+	uint64_t merged;       /* ... over 2+ mappings, one at a bit offset not a multiple of 64 */
+	uint64_t merged_dirty; /* ... of which reported at least one bit */
 };
 
 struct options {
@@ -101,9 +101,9 @@ static uint64_t pick(struct rng *r, const uint64_t *v, size_t n)
 	return v[rng_below(r, n)];
 }
 
-#define PICK(r, ...)                                                                     \
-	pick(r, (const uint64_t[]){ __VA_ARGS__ },                                       \
-	     sizeof((const uint64_t[]){ __VA_ARGS__ }) / sizeof(uint64_t))
+#define PICK(r, ...)                                                                               \
+	pick(r, (const uint64_t[]){__VA_ARGS__},                                                   \
+	     sizeof((const uint64_t[]){__VA_ARGS__}) / sizeof(uint64_t))
 
 enum op_kind {
 	OP_CONTAINER,
@@ -121,10 +121,10 @@ enum op_kind {
 };
 
 enum vaddr_mode {
-	VADDR_ARENA,	 /* arena + voff: real memory, rw may write there */
-	VADDR_FAKE,	 /* FAKE_VADDR: aligned, never written */
+	VADDR_ARENA,     /* arena + voff: real memory, rw may write there */
+	VADDR_FAKE,      /* FAKE_VADDR: aligned, never written */
 	VADDR_UNALIGNED, /* arena + voff + 512: must fail */
-	VADDR_WRAP,	 /* the top page: vaddr + size wraps, must fail */
+	VADDR_WRAP,      /* the top page: vaddr + size wraps, must fail */
 };
 
 /*
@@ -241,11 +241,18 @@ static const char *errname(int ret)
 		int err;
 		const char *name;
 	} names[] = {
-		{ 0, "0" },		   { -EINVAL, "-EINVAL" }, { -EEXIST, "-EEXIST" },
-		{ -ENOSPC, "-ENOSPC" },	   { -EFAULT, "-EFAULT" }, { -EPERM, "-EPERM" },
-		{ -ENODEV, "-ENODEV" },	   { -ENOENT, "-ENOENT" }, { -E2BIG, "-E2BIG" },
-		{ -EACCES, "-EACCES" },	   { -EOPNOTSUPP, "-EOPNOTSUPP" },
-		{ -ENOMEM, "-ENOMEM" },
+	    {0, "0"},
+	    {-EINVAL, "-EINVAL"},
+	    {-EEXIST, "-EEXIST"},
+	    {-ENOSPC, "-ENOSPC"},
+	    {-EFAULT, "-EFAULT"},
+	    {-EPERM, "-EPERM"},
+	    {-ENODEV, "-ENODEV"},
+	    {-ENOENT, "-ENOENT"},
+	    {-E2BIG, "-E2BIG"},
+	    {-EACCES, "-EACCES"},
+	    {-EOPNOTSUPP, "-EOPNOTSUPP"},
+	    {-ENOMEM, "-ENOMEM"},
 	};
 	size_t i;
 
@@ -291,7 +298,7 @@ static bool bitmap_word_clear(const void *data, uint64_t bit)
  * (may be NULL) says which 4 KiB pages are known to be zero.
  */
 static void str_set(struct str *s, const uint64_t *data, uint64_t bytes,
-		    bool (*zero_page)(const void *ctx, uint64_t off), const void *ctx)
+                    bool (*zero_page)(const void *ctx, uint64_t off), const void *ctx)
 {
 	uint64_t nbits = data ? bytes * 8 : 0, bit = 0, start;
 	bool first = true;
@@ -401,9 +408,9 @@ static void op_text(struct str *s, const struct op *op)
 		break;
 	case OP_GROUP:
 		str_printf(s, "group %" PRIu64 " %s", op->id,
-			   op->gkind == DT_GROUP_IOMMU	   ? "iommu"
-			   : op->gkind == DT_GROUP_MEDIATED ? "mediated"
-							    : "kind-invalid");
+		           op->gkind == DT_GROUP_IOMMU      ? "iommu"
+		           : op->gkind == DT_GROUP_MEDIATED ? "mediated"
+		                                            : "kind-invalid");
 		if (op->has_devices)
 			str_printf(s, " devices=%u", op->devices);
 		break;
@@ -431,7 +438,7 @@ static void op_text(struct str *s, const struct op *op)
 	case OP_PIN:
 	case OP_UNPIN:
 		str_printf(s, "%s group=%" PRIu64 " iova=0x%" PRIx64,
-			   op->kind == OP_PIN ? "pin" : "unpin", op->id, op->iova);
+		           op->kind == OP_PIN ? "pin" : "unpin", op->id, op->iova);
 		if (op->has_npages)
 			str_printf(s, " npages=%" PRIu64, op->npages);
 		if (op->kind == OP_PIN && op->has_prot)
@@ -524,7 +531,7 @@ static uint64_t npages_pick(struct gen *g)
  * this is the shift/merge path, the heart of the test.
  */
 static bool clean_range(struct gen *g, const struct maps *m, uint64_t pg, uint64_t *iova,
-			uint64_t *size)
+                        uint64_t *size)
 {
 	uint64_t pts[64 * 2 + 16], p, q;
 	size_t n = 0, i, tries;
@@ -598,7 +605,7 @@ static void bad_range(struct gen *g, uint64_t pg, uint64_t *iova, uint64_t *size
 }
 
 static void gen_range(struct gen *g, const struct maps *m, uint64_t pg, struct op *op,
-		      unsigned int clean_percent)
+                      unsigned int clean_percent)
 {
 	unsigned int r = (unsigned int)rng_below(&g->rng, 100);
 
@@ -677,7 +684,8 @@ static void gen_raw(struct gen *g, struct op *op, bool unmap)
 	if (chance(&g->rng, 5)) {
 		op->has_flags = true;
 		if (unmap)
-			op->flags = (uint32_t)PICK(&g->rng, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x80000000);
+			op->flags =
+			    (uint32_t)PICK(&g->rng, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x80000000);
 		else
 			op->flags = (uint32_t)PICK(&g->rng, 0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 0x100);
 	}
@@ -695,7 +703,7 @@ static uint64_t attached_or_not(struct gen *g, const struct oracle_container *o)
 	if (n > 0 && chance(&g->rng, 85))
 		return ids[rng_below(&g->rng, n)];
 	return chance(&g->rng, 70) ? 1 + rng_below(&g->rng, 5)
-				   : PICK(&g->rng, 0, 99, 1ull << 40, UINT64_MAX);
+	                           : PICK(&g->rng, 0, 99, 1ull << 40, UINT64_MAX);
 }
 
 static bool any_group(const struct oracle_container *o)
@@ -760,7 +768,7 @@ static void gen_map(struct gen *g, const struct maps *m, uint64_t pg, struct op 
 	if (chance(&g->rng, 15)) {
 		op->has_prot = true;
 		op->prot = (uint32_t)PICK(&g->rng, DT_PROT_READ, DT_PROT_READ, DT_PROT_WRITE,
-					  DT_PROT_WRITE, 0, RW, 4, 5);
+		                          DT_PROT_WRITE, 0, RW, 4, 5);
 	}
 
 	/* Backing memory: the same offset in both arenas, or a fake address. */
@@ -782,7 +790,7 @@ static void gen_map(struct gen *g, const struct maps *m, uint64_t pg, struct op 
 }
 
 static void gen_pin(struct gen *g, const struct maps *m, const struct oracle_container *o,
-		    uint64_t pg, struct op *op, bool pin)
+                    uint64_t pg, struct op *op, bool pin)
 {
 	uint64_t r = rng_below(&g->rng, 100);
 
@@ -792,7 +800,7 @@ static void gen_pin(struct gen *g, const struct maps *m, const struct oracle_con
 	if (chance(&g->rng, 60)) {
 		op->has_npages = true;
 		op->npages = chance(&g->rng, 80) ? PICK(&g->rng, 1, 2, 3, 4, 8, 63, 64, 65, 130)
-						 : PICK(&g->rng, 0, 512, 513, 1000, UINT64_MAX);
+		                                 : PICK(&g->rng, 0, 512, 513, 1000, UINT64_MAX);
 	}
 	if (!pin && g->npins > 0 && r < 60) {
 		const struct pinned *p = &g->pins[rng_below(&g->rng, g->npins)];
@@ -823,14 +831,13 @@ static void gen_pin(struct gen *g, const struct maps *m, const struct oracle_con
 		if (chance(&g->rng, 25)) {
 			op->has_prot = true;
 			op->prot = (uint32_t)PICK(&g->rng, DT_PROT_READ, DT_PROT_WRITE, RW,
-						  DT_PROT_READ, 0, 4);
+			                          DT_PROT_READ, 0, 4);
 		}
 	}
 }
 
 /* Never let a write reach a mapping whose memory is not really there. */
-static bool rw_is_safe(const struct maps *m, const struct arenas *ar, uint64_t iova,
-		       uint64_t len)
+static bool rw_is_safe(const struct maps *m, const struct arenas *ar, uint64_t iova, uint64_t len)
 {
 	uint64_t last = len == 0 ? iova : (iova + (len - 1) < iova ? UINT64_MAX : iova + (len - 1));
 	size_t i;
@@ -846,30 +853,30 @@ static bool rw_is_safe(const struct maps *m, const struct arenas *ar, uint64_t i
 }
 
 static void gen_rw(struct gen *g, const struct maps *m, const struct arenas *ar, uint64_t pg,
-		   struct op *op)
+                   struct op *op)
 {
 	uint64_t r = rng_below(&g->rng, 100);
 
 	op->kind = OP_RW;
 	op->write = !chance(&g->rng, 10);
 	op->buf_null = chance(&g->rng, 2);
-	op->len = chance(&g->rng, 75)
-			  ? PICK(&g->rng, 1, 2, 2, 3, 100, 4096, pg, pg + 1, 2 * pg + 3)
-			  : rng_below(&g->rng, 3 * pg + 1);
+	op->len = chance(&g->rng, 75) ? PICK(&g->rng, 1, 2, 2, 3, 100, 4096, pg, pg + 1, 2 * pg + 3)
+	                              : rng_below(&g->rng, 3 * pg + 1);
 	if (r < 75 && m->n > 0) {
 		const struct oracle_mapping_view *v = &m->v[rng_below(&g->rng, m->n)];
 		uint64_t pages = v->size / pg;
 
 		switch (rng_below(&g->rng, 4)) {
 		case 0: /* the 2-byte write at pgsize-1 of §4, and its cousins */
-			op->iova = v->iova + pg * rng_below(&g->rng, pages < 64 ? pages : 64) +
-				   pg - 1;
+			op->iova =
+			    v->iova + pg * rng_below(&g->rng, pages < 64 ? pages : 64) + pg - 1;
 			break;
 		case 1: /* running off the end: into a neighbour or a hole */
 			op->iova = v->iova + v->size - 1 - rng_below(&g->rng, 64);
 			break;
 		default:
-			op->iova = v->iova + rng_below(&g->rng, v->size < pg * 64 ? v->size : pg * 64);
+			op->iova =
+			    v->iova + rng_below(&g->rng, v->size < pg * 64 ? v->size : pg * 64);
 			break;
 		}
 	} else if (r < 90) {
@@ -882,7 +889,7 @@ static void gen_rw(struct gen *g, const struct maps *m, const struct arenas *ar,
 }
 
 static void gen_op(struct gen *g, const struct oracle_container *o, const struct arenas *ar,
-		   uint64_t index, struct op *op)
+                   uint64_t index, struct op *op)
 {
 	uint64_t pg = oracle_pgsize(o);
 	bool tracking = oracle_tracking(o);
@@ -911,12 +918,14 @@ static void gen_op(struct gen *g, const struct oracle_container *o, const struct
 		op->kind = OP_CONTAINER;
 		if (chance(&g->rng, 60)) {
 			op->has_pgsize = true;
-			op->pgsize = chance(&g->rng, 85) ? PICK(&g->rng, 4096, 8192, 65536)
-							 : PICK(&g->rng, 0, 1, 2048, 4095, 12288, 4097);
+			op->pgsize = chance(&g->rng, 85)
+			                 ? PICK(&g->rng, 4096, 8192, 65536)
+			                 : PICK(&g->rng, 0, 1, 2048, 4095, 12288, 4097);
 		}
 		if (chance(&g->rng, 60)) {
 			op->has_limit = true;
-			op->dma_limit = chance(&g->rng, 90) ? (uint32_t)(1 + rng_below(&g->rng, 8)) : 0;
+			op->dma_limit =
+			    chance(&g->rng, 90) ? (uint32_t)(1 + rng_below(&g->rng, 8)) : 0;
 		}
 		if (chance(&g->rng, 20)) {
 			op->has_v2 = true;
@@ -944,7 +953,7 @@ static void gen_op(struct gen *g, const struct oracle_container *o, const struct
 	} else if (r < 37) {
 		op->kind = OP_GROUP;
 		op->id = chance(&g->rng, 90) ? 1 + rng_below(&g->rng, 4)
-					     : PICK(&g->rng, 0, 1ull << 40, UINT64_MAX);
+		                             : PICK(&g->rng, 0, 1ull << 40, UINT64_MAX);
 		op->gkind = chance(&g->rng, 50) ? DT_GROUP_IOMMU : DT_GROUP_MEDIATED;
 		if (chance(&g->rng, 2))
 			op->gkind = (int)PICK(&g->rng, 0, 3);
@@ -991,7 +1000,7 @@ static void gen_note(struct gen *g, const struct op *op, int ret)
 		memmove(&g->pins[0], &g->pins[1], sizeof(g->pins) - sizeof(g->pins[0]));
 	else
 		g->npins++;
-	g->pins[g->npins - 1] = (struct pinned){ op->iova, op->npages };
+	g->pins[g->npins - 1] = (struct pinned){op->iova, op->npages};
 }
 
 /* ---- running an operation on both sides ----------------------------------- */
@@ -1041,7 +1050,7 @@ static void buffer_get(struct buffer *b, uint64_t bytes)
 		b->p = calloc(1, b->real);
 	} else {
 		void *p = mmap(NULL, b->real, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 		b->p = p == MAP_FAILED ? NULL : p;
 		b->mapped = true;
@@ -1076,9 +1085,9 @@ static void resolve(const struct op *op, uint64_t pg, struct request *q)
 	case OP_UNMAP:
 		q->flags = op->has_flags ? op->flags : op->bitmap ? DT_UNMAP_GET_DIRTY_BITMAP : 0;
 		q->descriptor = op->bitmap || (q->flags & DT_UNMAP_GET_DIRTY_BITMAP);
-		q->argsz = op->has_argsz ? op->argsz
-			   : q->descriptor ? DT_DMA_UNMAP_BITMAP_ARGSZ
-					   : DT_DMA_UNMAP_ARGSZ;
+		q->argsz = op->has_argsz   ? op->argsz
+		           : q->descriptor ? DT_DMA_UNMAP_BITMAP_ARGSZ
+		                           : DT_DMA_UNMAP_ARGSZ;
 		break;
 	case OP_GET:
 		q->flags = op->has_flags ? op->flags : DT_DIRTY_GET_BITMAP;
@@ -1086,9 +1095,9 @@ static void resolve(const struct op *op, uint64_t pg, struct request *q)
 		q->descriptor = true;
 		break;
 	default: /* start, stop */
-		q->flags = op->has_flags ? op->flags
-			   : op->kind == OP_START ? DT_DIRTY_START
-						  : DT_DIRTY_STOP;
+		q->flags = op->has_flags          ? op->flags
+		           : op->kind == OP_START ? DT_DIRTY_START
+		                                  : DT_DIRTY_STOP;
 		q->argsz = op->has_argsz ? op->argsz : DT_DIRTY_PAGES_ARGSZ;
 		return;
 	}
@@ -1097,8 +1106,8 @@ static void resolve(const struct op *op, uint64_t pg, struct request *q)
 	if (q->descriptor) {
 		q->bm_pgsize = op->has_bm_pgsize ? op->bm_pgsize : pg;
 		q->bm_bytes = op->has_bm_bytes
-				      ? op->bm_bytes
-				      : dt_bitmap_bytes(q->bm_pgsize ? op->size / q->bm_pgsize : 0);
+		                  ? op->bm_bytes
+		                  : dt_bitmap_bytes(q->bm_pgsize ? op->size / q->bm_pgsize : 0);
 	}
 }
 
@@ -1162,7 +1171,7 @@ static bool run_unmap(struct sides *s, const struct op *op, struct results *r)
 {
 	uint64_t pg = oracle_pgsize(s->o), unmapped_e = 0xdeadbeefull;
 	struct dt_dma_unmap ue, uo;
-	struct buffer be = { 0 }, bo = { 0 };
+	struct buffer be = {0}, bo = {0};
 	struct request q;
 	int re = 0, ro;
 	bool same;
@@ -1213,8 +1222,8 @@ static bool run_unmap(struct sides *s, const struct op *op, struct results *r)
 	else if (!same_buffers(&be, &bo, r))
 		same = false;
 	else if (ue.argsz != uo.argsz || ue.flags != uo.flags || ue.iova != uo.iova ||
-		 ue.size != uo.size || ue.bitmap.pgsize != uo.bitmap.pgsize ||
-		 ue.bitmap.size != uo.bitmap.size || ue.bitmap.data != be.p) {
+	         ue.size != uo.size || ue.bitmap.pgsize != uo.bitmap.pgsize ||
+	         ue.bitmap.size != uo.bitmap.size || ue.bitmap.data != be.p) {
 		/* only size may change, and only to the bytes unmapped */
 		str_printf(&r->why, "the engine changed the request struct");
 		same = false;
@@ -1238,7 +1247,7 @@ static bool run_dirty(struct sides *s, const struct op *op, struct results *r)
 {
 	uint64_t pg = oracle_pgsize(s->o);
 	struct dt_dirty_pages de, dor;
-	struct buffer be = { 0 }, bo = { 0 };
+	struct buffer be = {0}, bo = {0};
 	struct request q;
 	bool plain = op->wrapper && !op->has_flags && !op->has_argsz;
 	bool same;
@@ -1306,8 +1315,7 @@ static uint64_t op_vaddr(const struct op *op, const uint8_t *arena, uint64_t pg)
  * After a DMA_RW: the bytes of every mapping the range touches, and a page
  * either side in the arena, must be the same in both arenas.
  */
-static bool same_memory(struct sides *s, struct arenas *ar, const struct op *op,
-			struct results *r)
+static bool same_memory(struct sides *s, struct arenas *ar, const struct op *op, struct results *r)
 {
 	uint64_t pg = oracle_pgsize(s->o), last, base = (uint64_t)(uintptr_t)ar->o;
 	size_t i, n = oracle_mapping_count(s->o);
@@ -1320,8 +1328,7 @@ static bool same_memory(struct sides *s, struct arenas *ar, const struct op *op,
 		uint64_t lo, hi, off_lo, off_hi, k;
 
 		oracle_mapping_at(s->o, i, &v);
-		if (!(v.iova <= last && op->iova <= v.iova + (v.size - 1)) ||
-		    !arena_backed(&v, ar))
+		if (!(v.iova <= last && op->iova <= v.iova + (v.size - 1)) || !arena_backed(&v, ar))
 			continue;
 		lo = op->iova > v.iova ? op->iova : v.iova;
 		hi = last < v.iova + (v.size - 1) ? last : v.iova + (v.size - 1);
@@ -1338,16 +1345,16 @@ static bool same_memory(struct sides *s, struct arenas *ar, const struct op *op,
 		for (k = off_lo; ar->e[k] == ar->o[k]; k++)
 			;
 		str_printf(&r->why,
-			   "memory differs at arena offset 0x%" PRIx64 " (mapping iova 0x%" PRIx64
-			   "): engine 0x%02x oracle 0x%02x",
-			   k, v.iova, ar->e[k], ar->o[k]);
+		           "memory differs at arena offset 0x%" PRIx64 " (mapping iova 0x%" PRIx64
+		           "): engine 0x%02x oracle 0x%02x",
+		           k, v.iova, ar->e[k], ar->o[k]);
 		return false;
 	}
 	return true;
 }
 
 static bool run_rw(struct sides *s, struct arenas *ar, struct gen *g, const struct op *op,
-		   struct results *r)
+                   struct results *r)
 {
 	uint8_t *be = NULL, *bo = NULL, *orig = NULL;
 	bool same;
@@ -1373,7 +1380,7 @@ static bool run_rw(struct sides *s, struct arenas *ar, struct gen *g, const stru
 	same = compare_rets(r, re, ro, s->e);
 	if (s->e && same && be && memcmp(be, bo, op->len) != 0) {
 		str_printf(&r->why, op->write ? "the engine changed the source buffer"
-					      : "the bytes read differ");
+		                              : "the bytes read differ");
 		same = false;
 	}
 	if (s->e && same && !same_memory(s, ar, op, r))
@@ -1387,12 +1394,12 @@ static bool run_rw(struct sides *s, struct arenas *ar, struct gen *g, const stru
 static void info_text(struct str *s, const struct dt_info *i)
 {
 	str_printf(s,
-		   " pgsize_bitmap=0x%" PRIx64 " max_bitmap_bytes=%" PRIu64
-		   " (dma_avail=%u id=%u version=%u next=%u flags=%u info.pgsize_bitmap=0x%" PRIx64
-		   ")",
-		   i->migration.pgsize_bitmap, i->migration.max_dirty_bitmap_size, i->dma_avail,
-		   i->migration.id, i->migration.version, i->migration.next, i->migration.flags,
-		   i->pgsize_bitmap);
+	           " pgsize_bitmap=0x%" PRIx64 " max_bitmap_bytes=%" PRIu64
+	           " (dma_avail=%u id=%u version=%u next=%u flags=%u info.pgsize_bitmap=0x%" PRIx64
+	           ")",
+	           i->migration.pgsize_bitmap, i->migration.max_dirty_bitmap_size, i->dma_avail,
+	           i->migration.id, i->migration.version, i->migration.next, i->migration.flags,
+	           i->pgsize_bitmap);
 }
 
 static bool run_info(struct sides *s, const struct op *op, struct results *r)
@@ -1420,7 +1427,7 @@ static bool run_info(struct sides *s, const struct op *op, struct results *r)
 }
 
 static bool run_container(struct sides *s, const struct options *o, const struct op *op,
-			  struct results *r)
+                          struct results *r)
 {
 	struct dt_container_config cfg;
 	struct dt_container *ne = NULL;
@@ -1458,7 +1465,7 @@ static bool run_container(struct sides *s, const struct options *o, const struct
 }
 
 static bool run_op(struct sides *s, struct arenas *ar, struct gen *g, const struct options *o,
-		   const struct op *op, struct results *r)
+                   const struct op *op, struct results *r)
 {
 	uint64_t pg = oracle_pgsize(s->o);
 	int re = 0, ro;
@@ -1478,7 +1485,8 @@ static bool run_op(struct sides *s, struct arenas *ar, struct gen *g, const stru
 		return run_info(s, op, r);
 	case OP_GROUP:
 		if (s->e)
-			re = dt_group_attach(s->e, op->id, (enum dt_group_kind)op->gkind, op->devices);
+			re = dt_group_attach(s->e, op->id, (enum dt_group_kind)op->gkind,
+			                     op->devices);
 		ro = oracle_group_attach(s->o, op->id, (enum dt_group_kind)op->gkind, op->devices);
 		break;
 	case OP_DETACH:
@@ -1488,8 +1496,8 @@ static bool run_op(struct sides *s, struct arenas *ar, struct gen *g, const stru
 		break;
 	case OP_MAP:
 		if (s->e)
-			re = dt_dma_map(s->e, op->iova, op->size, op_vaddr(op, ar->e, pg),
-					op->prot);
+			re =
+			    dt_dma_map(s->e, op->iova, op->size, op_vaddr(op, ar->e, pg), op->prot);
 		ro = oracle_dma_map(s->o, op->iova, op->size, op_vaddr(op, ar->o, pg), op->prot);
 		break;
 	case OP_PIN:
@@ -1520,8 +1528,9 @@ static struct dt_container *engine_default(const struct options *o)
 	cfg.harvest = o->harvest;
 	ret = dt_container_create(&cfg, &e);
 	if (ret) {
-		fprintf(stderr, "oracle_test: cannot create an engine container (harvest '%s'): %s\n",
-			o->harvest, errname(ret));
+		fprintf(stderr,
+		        "oracle_test: cannot create an engine container (harvest '%s'): %s\n",
+		        o->harvest, errname(ret));
 		exit(2);
 	}
 	return e;
@@ -1532,8 +1541,8 @@ static struct dt_container *engine_default(const struct options *o)
  * @emit runs the oracle alone and prints the sequence as a replay file.
  */
 /* Count what a harvest covered, from the mappings before it ran. */
-static void count_harvest(struct stats *st, const struct oracle_container *oc,
-			  const struct op *op, const struct results *r, const struct maps *pre)
+static void count_harvest(struct stats *st, const struct oracle_container *oc, const struct op *op,
+                          const struct results *r, const struct maps *pre)
 {
 	uint64_t pg = oracle_pgsize(oc), last = op->iova + (op->size - 1);
 	size_t i, inside = 0, odd = 0;
@@ -1560,13 +1569,13 @@ static void count_harvest(struct stats *st, const struct oracle_container *oc,
 }
 
 static int run_sequence(const struct options *o, struct arenas *ar, uint64_t seed, bool emit,
-			uint64_t *nops, struct stats *st)
+                        uint64_t *nops, struct stats *st)
 {
 	struct dt_container_config cfg;
-	struct sides s = { NULL, NULL };
-	struct str text = { 0 }, lines = { 0 };
-	struct results r = { .want_sets = o->verbose || o->stats };
-	struct gen g = { .rng = { seed } };
+	struct sides s = {NULL, NULL};
+	struct str text = {0}, lines = {0};
+	struct results r = {.want_sets = o->verbose || o->stats};
+	struct gen g = {.rng = {seed}};
 	struct maps pre;
 	struct op op;
 	uint64_t k;
@@ -1624,7 +1633,7 @@ static int run_sequence(const struct options *o, struct arenas *ar, uint64_t see
 	/* a stray write of a later operation into memory compared earlier */
 	for (i = 0; status == 0 && !emit && i < ar->nseen; i++) {
 		if (memcmp(ar->e + ar->seen_lo[i], ar->o + ar->seen_lo[i],
-			   ar->seen_hi[i] - ar->seen_lo[i] + 1) == 0)
+		           ar->seen_hi[i] - ar->seen_lo[i] + 1) == 0)
 			continue;
 		printf("oracle: difference at seed %" PRIu64 ", operation %" PRIu64
 		       ": (end of sequence): engine memory differs from oracle memory at arena "
@@ -1649,19 +1658,26 @@ static int run_sequence(const struct options *o, struct arenas *ar, uint64_t see
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: oracle_test [options]\n"
-		"Compare libdirtytrack with the naive oracle on random operation sequences.\n"
-		"  --seeds N        number of sequences (default 10000)\n"
-		"  --seed-base N    first seed (default 1)\n"
-		"  --ops N          operations per sequence (default 60)\n"
-		"  --seed S         run only the sequence of seed S\n"
-		"  --emit-replay    with --seed: print that sequence as a replay file\n"
-		"  --harvest NAME   the engine's harvest implementation (default reference)\n"
-		"  -v, --verbose    print every operation and both results\n"
-		"  --stats          count operations and results (to tune the generator)\n"
-		"  -h, --help       this text\n"
-		"Exit: 0 no difference, 1 a difference (\"oracle: difference ...\"), 2 bad usage.\n");
+	const char *const *names;
+
+	fprintf(
+	    f,
+	    "usage: oracle_test [options]\n"
+	    "Compare libdirtytrack with the naive oracle on random operation sequences.\n"
+	    "  --seeds N        number of sequences (default 10000)\n"
+	    "  --seed-base N    first seed (default 1)\n"
+	    "  --ops N          operations per sequence (default 60)\n"
+	    "  --seed S         run only the sequence of seed S\n"
+	    "  --emit-replay    with --seed: print that sequence as a replay file\n"
+	    "  --harvest NAME   the engine's harvest implementation (default reference)\n"
+	    "  -v, --verbose    print every operation and both results\n"
+	    "  --stats          count operations and results (to tune the generator)\n"
+	    "  -h, --help       this text\n"
+	    "Exit: 0 no difference, 1 a difference (\"oracle: difference ...\"), 2 bad usage.\n");
+	fprintf(f, "Harvests:");
+	for (names = dt_harvest_names(); *names; names++)
+		fprintf(f, " %s", *names);
+	fprintf(f, "\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -1679,7 +1695,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	int i;
 
-	*o = (struct options){ .seeds = 10000, .seed_base = 1, .ops = 60, .harvest = "reference" };
+	*o = (struct options){.seeds = 10000, .seed_base = 1, .ops = 60, .harvest = "reference"};
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL, *eq = strchr(a, '=');
 		char name[32];
@@ -1705,8 +1721,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->emit = true;
 			continue;
 		}
-		if (strcmp(name, "--seeds") && strcmp(name, "--seed-base") && strcmp(name, "--ops") &&
-		    strcmp(name, "--seed") && strcmp(name, "--harvest")) {
+		if (strcmp(name, "--seeds") && strcmp(name, "--seed-base") &&
+		    strcmp(name, "--ops") && strcmp(name, "--seed") && strcmp(name, "--harvest")) {
 			fprintf(stderr, "oracle_test: unknown option '%s' (try --help)\n", a);
 			return -1;
 		}
@@ -1723,7 +1739,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			uint64_t v;
 
 			if (!parse_u64(val, &v)) {
-				fprintf(stderr, "oracle_test: %s takes a number, not '%s'\n", name, val);
+				fprintf(stderr, "oracle_test: %s takes a number, not '%s'\n", name,
+				        val);
 				return -1;
 			}
 			if (strcmp(name, "--seeds") == 0)
@@ -1751,10 +1768,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 int main(int argc, char **argv)
 {
-	static const char *const kinds[] = { "container", "group", "detach", "map",
-					     "unmap", "pin", "unpin", "rw",
-					     "start", "stop", "get", "info" };
-	struct stats st = { 0 };
+	static const char *const kinds[] = {"container", "group", "detach", "map",
+	                                    "unmap",     "pin",   "unpin",  "rw",
+	                                    "start",     "stop",  "get",    "info"};
+	struct stats st = {0};
 	struct options o;
 	struct arenas ar;
 	uint64_t i, nops = 0, first, count;
@@ -1763,9 +1780,9 @@ int main(int argc, char **argv)
 	if (parse_options(argc, argv, &o))
 		return 2;
 	ar.e = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	ar.o = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (ar.e == MAP_FAILED || ar.o == MAP_FAILED) {
 		perror("oracle_test: mmap");
 		return 2;

@@ -22,8 +22,8 @@ struct oracle_mapping {
 	uint64_t vaddr;
 	uint32_t prot;
 	uint64_t npages;
-	uint8_t *dirty;	 /* one byte per page while tracking, NULL otherwise */
-	uint32_t *pins;	 /* pin references per page */
+	uint8_t *dirty; /* one byte per page while tracking, NULL otherwise */
+	uint32_t *pins; /* pin references per page */
 };
 
 struct oracle_group {
@@ -82,7 +82,7 @@ static void *page_array_alloc(uint64_t n, size_t elem)
 	if (n * elem < PAGE_ARRAY_MMAP_BYTES)
 		return calloc(n, elem);
 	p = mmap(NULL, n * elem, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -126,7 +126,7 @@ static struct oracle_mapping *find_mapping(const struct oracle_container *c, uin
 }
 
 static uint64_t page_index(const struct oracle_container *c, const struct oracle_mapping *m,
-			   uint64_t addr)
+                           uint64_t addr)
 {
 	return (addr - m->iova) / c->pgsize;
 }
@@ -228,7 +228,7 @@ static void set_user_bit(uint64_t *data, uint64_t bit)
  * pinned. Out of scope, the IOMMU may have written any page: all are dirty.
  */
 static void harvest_mapping(const struct oracle_container *c, struct oracle_mapping *m,
-			    uint64_t *data, uint64_t first_bit)
+                            uint64_t *data, uint64_t first_bit)
 {
 	uint64_t p;
 
@@ -242,8 +242,7 @@ static void harvest_mapping(const struct oracle_container *c, struct oracle_mapp
 		m->dirty[p] = m->pins[p] != 0;
 }
 
-int oracle_container_create(const struct dt_container_config *cfg,
-			    struct oracle_container **out)
+int oracle_container_create(const struct dt_container_config *cfg, struct oracle_container **out)
 {
 	struct oracle_container *c;
 
@@ -275,7 +274,7 @@ void oracle_container_destroy(struct oracle_container *c)
 }
 
 int oracle_group_attach(struct oracle_container *c, uint64_t id, enum dt_group_kind kind,
-			unsigned int devices)
+                        unsigned int devices)
 {
 	struct oracle_group *groups;
 
@@ -292,11 +291,11 @@ int oracle_group_attach(struct oracle_container *c, uint64_t id, enum dt_group_k
 		return -ENOMEM;
 	c->groups = groups;
 	c->groups[c->ngroups] = (struct oracle_group){
-		.id = id,
-		.kind = kind,
-		.devices = devices,
-		/* a mediated device touches memory only through pin and rw */
-		.scoped = kind == DT_GROUP_MEDIATED,
+	    .id = id,
+	    .kind = kind,
+	    .devices = devices,
+	    /* a mediated device touches memory only through pin and rw */
+	    .scoped = kind == DT_GROUP_MEDIATED,
 	};
 	c->ngroups++;
 	return 0;
@@ -320,15 +319,15 @@ int oracle_group_detach(struct oracle_container *c, uint64_t id)
 				c->maps[i].dirty[p] = 1;
 	idx = (size_t)(g - c->groups);
 	memmove(&c->groups[idx], &c->groups[idx + 1],
-		(c->ngroups - idx - 1) * sizeof(c->groups[0]));
+	        (c->ngroups - idx - 1) * sizeof(c->groups[0]));
 	c->ngroups--;
 	return 0;
 }
 
 int oracle_dma_map(struct oracle_container *c, uint64_t iova, uint64_t size, uint64_t vaddr,
-		   uint32_t prot)
+                   uint32_t prot)
 {
-	struct oracle_mapping m = { 0 }, *maps;
+	struct oracle_mapping m = {0}, *maps;
 	uint64_t last;
 	size_t i;
 
@@ -448,9 +447,9 @@ int oracle_dma_unmap(struct oracle_container *c, struct dt_dma_unmap *u)
 int oracle_unmap(struct oracle_container *c, uint64_t iova, uint64_t size, uint64_t *unmapped)
 {
 	struct dt_dma_unmap u = {
-		.argsz = DT_DMA_UNMAP_ARGSZ,
-		.iova = iova,
-		.size = size,
+	    .argsz = DT_DMA_UNMAP_ARGSZ,
+	    .iova = iova,
+	    .size = size,
 	};
 	int ret = oracle_dma_unmap(c, &u);
 
@@ -460,13 +459,13 @@ int oracle_unmap(struct oracle_container *c, uint64_t iova, uint64_t size, uint6
 }
 
 int oracle_unmap_bitmap(struct oracle_container *c, uint64_t iova, uint64_t size,
-			const struct dt_bitmap *bitmap, uint64_t *unmapped)
+                        const struct dt_bitmap *bitmap, uint64_t *unmapped)
 {
 	struct dt_dma_unmap u = {
-		.argsz = DT_DMA_UNMAP_BITMAP_ARGSZ,
-		.flags = DT_UNMAP_GET_DIRTY_BITMAP,
-		.iova = iova,
-		.size = size,
+	    .argsz = DT_DMA_UNMAP_BITMAP_ARGSZ,
+	    .flags = DT_UNMAP_GET_DIRTY_BITMAP,
+	    .iova = iova,
+	    .size = size,
 	};
 	int ret;
 
@@ -492,7 +491,7 @@ static bool next_page(const struct oracle_container *c, uint64_t *addr)
 }
 
 int oracle_pin(struct oracle_container *c, uint64_t group, uint64_t iova, uint64_t npages,
-	       uint32_t prot)
+               uint32_t prot)
 {
 	struct oracle_mapping *m;
 	struct oracle_group *g;
@@ -731,26 +730,26 @@ int oracle_dirty_pages(struct oracle_container *c, const struct dt_dirty_pages *
 
 int oracle_dirty_start(struct oracle_container *c)
 {
-	struct dt_dirty_pages req = { .argsz = DT_DIRTY_PAGES_ARGSZ, .flags = DT_DIRTY_START };
+	struct dt_dirty_pages req = {.argsz = DT_DIRTY_PAGES_ARGSZ, .flags = DT_DIRTY_START};
 
 	return oracle_dirty_pages(c, &req);
 }
 
 int oracle_dirty_stop(struct oracle_container *c)
 {
-	struct dt_dirty_pages req = { .argsz = DT_DIRTY_PAGES_ARGSZ, .flags = DT_DIRTY_STOP };
+	struct dt_dirty_pages req = {.argsz = DT_DIRTY_PAGES_ARGSZ, .flags = DT_DIRTY_STOP};
 
 	return oracle_dirty_pages(c, &req);
 }
 
 int oracle_get_bitmap(struct oracle_container *c, uint64_t iova, uint64_t size,
-		      const struct dt_bitmap *bitmap)
+                      const struct dt_bitmap *bitmap)
 {
 	struct dt_dirty_pages req = {
-		.argsz = DT_DIRTY_PAGES_GET_ARGSZ,
-		.flags = DT_DIRTY_GET_BITMAP,
-		.iova = iova,
-		.size = size,
+	    .argsz = DT_DIRTY_PAGES_GET_ARGSZ,
+	    .flags = DT_DIRTY_GET_BITMAP,
+	    .iova = iova,
+	    .size = size,
 	};
 
 	if (!bitmap)
@@ -797,7 +796,7 @@ size_t oracle_mapping_count(const struct oracle_container *c)
 }
 
 void oracle_mapping_at(const struct oracle_container *c, size_t idx,
-		       struct oracle_mapping_view *view)
+                       struct oracle_mapping_view *view)
 {
 	const struct oracle_mapping *m = &c->maps[idx];
 

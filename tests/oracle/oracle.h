@@ -30,23 +30,22 @@ struct oracle_container;
  * Backend and harvest names in @cfg are ignored: the oracle has one
  * implementation. Returns 0, -EINVAL (NULL argument, bad pgsize), -ENOMEM.
  */
-int oracle_container_create(const struct dt_container_config *cfg,
-			    struct oracle_container **out);
+int oracle_container_create(const struct dt_container_config *cfg, struct oracle_container **out);
 void oracle_container_destroy(struct oracle_container *c);
 
 int oracle_group_attach(struct oracle_container *c, uint64_t id, enum dt_group_kind kind,
-			unsigned int devices);
+                        unsigned int devices);
 int oracle_group_detach(struct oracle_container *c, uint64_t id);
 
 int oracle_dma_map(struct oracle_container *c, uint64_t iova, uint64_t size, uint64_t vaddr,
-		   uint32_t prot);
+                   uint32_t prot);
 int oracle_dma_unmap(struct oracle_container *c, struct dt_dma_unmap *u);
 int oracle_unmap(struct oracle_container *c, uint64_t iova, uint64_t size, uint64_t *unmapped);
 int oracle_unmap_bitmap(struct oracle_container *c, uint64_t iova, uint64_t size,
-			const struct dt_bitmap *bitmap, uint64_t *unmapped);
+                        const struct dt_bitmap *bitmap, uint64_t *unmapped);
 
 int oracle_pin(struct oracle_container *c, uint64_t group, uint64_t iova, uint64_t npages,
-	       uint32_t prot);
+               uint32_t prot);
 int oracle_unpin(struct oracle_container *c, uint64_t group, uint64_t iova, uint64_t npages);
 int oracle_dma_rw(struct oracle_container *c, uint64_t iova, void *buf, size_t len, bool write);
 
@@ -54,7 +53,7 @@ int oracle_dirty_pages(struct oracle_container *c, const struct dt_dirty_pages *
 int oracle_dirty_start(struct oracle_container *c);
 int oracle_dirty_stop(struct oracle_container *c);
 int oracle_get_bitmap(struct oracle_container *c, uint64_t iova, uint64_t size,
-		      const struct dt_bitmap *bitmap);
+                      const struct dt_bitmap *bitmap);
 
 int oracle_info_get(struct oracle_container *c, struct dt_info *info);
 
@@ -77,7 +76,7 @@ bool oracle_v2(const struct oracle_container *c);
 /* Mappings in creation order (removals keep the order of the others). */
 size_t oracle_mapping_count(const struct oracle_container *c);
 void oracle_mapping_at(const struct oracle_container *c, size_t idx,
-		       struct oracle_mapping_view *view);
+                       struct oracle_mapping_view *view);
 /* Pin references on the page holding @iova; 0 outside every mapping. */
 uint32_t oracle_page_pins(const struct oracle_container *c, uint64_t iova);
 /* Is group @id attached, and how many devices does it have (0 if not). */

@@ -68,11 +68,11 @@ static const char *errno_name(int err)
 		int err;
 		const char *name;
 	} names[] = {
-		{ EINVAL, "EINVAL" }, { EEXIST, "EEXIST" },	{ ENOSPC, "ENOSPC" },
-		{ EFAULT, "EFAULT" }, { EPERM, "EPERM" },	{ ENODEV, "ENODEV" },
-		{ ENOENT, "ENOENT" }, { E2BIG, "E2BIG" },	{ EACCES, "EACCES" },
-		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENOMEM, "ENOMEM" }, { EBUSY, "EBUSY" },
-		{ EOVERFLOW, "EOVERFLOW" },
+	    {EINVAL, "EINVAL"},         {EEXIST, "EEXIST"}, {ENOSPC, "ENOSPC"},
+	    {EFAULT, "EFAULT"},         {EPERM, "EPERM"},   {ENODEV, "ENODEV"},
+	    {ENOENT, "ENOENT"},         {E2BIG, "E2BIG"},   {EACCES, "EACCES"},
+	    {EOPNOTSUPP, "EOPNOTSUPP"}, {ENOMEM, "ENOMEM"}, {EBUSY, "EBUSY"},
+	    {EOVERFLOW, "EOVERFLOW"},
 	};
 	size_t i;
 
@@ -173,7 +173,7 @@ static const char *arg_get(const struct args *a, const char *key)
 
 /* Every key must be one the operation takes, and appear once; positional words up to @maxpos. */
 static int check_args(struct replay *r, const char *op, const struct args *a,
-		      const char *const *allowed, int maxpos)
+                      const char *const *allowed, int maxpos)
 {
 	int i, j;
 
@@ -196,7 +196,7 @@ static int check_args(struct replay *r, const char *op, const struct args *a,
 
 /* Number value of @key: 1 when given, 0 when absent (and *@out = @def), -1 on error. */
 static int num_key(struct replay *r, const struct args *a, const char *key, bool required,
-		   uint64_t def, uint64_t *out)
+                   uint64_t def, uint64_t *out)
 {
 	const char *v = arg_get(a, key);
 
@@ -212,8 +212,7 @@ static int num_key(struct replay *r, const struct args *a, const char *key, bool
 }
 
 /* A 0-or-1 key (v2, bitmap): 1 when given, 0 when absent (*@out = @def), -1 on error. */
-static int bool_key(struct replay *r, const struct args *a, const char *key, bool def,
-		    bool *out)
+static int bool_key(struct replay *r, const struct args *a, const char *key, bool def, bool *out)
 {
 	const char *v = arg_get(a, key);
 
@@ -251,7 +250,7 @@ static int prot_key(struct replay *r, const struct args *a, bool none_ok, uint32
 
 /* A 32-bit request field (argsz, flags): a number that does not fit is malformed. */
 static int u32_key(struct replay *r, const struct args *a, const char *key, uint32_t def,
-		   uint32_t *out)
+                   uint32_t *out)
 {
 	uint64_t v;
 	int ret = num_key(r, a, key, false, def, &v);
@@ -280,7 +279,7 @@ static void *buffer_alloc(uint64_t bytes)
 	if (bytes > SIZE_MAX)
 		return NULL;
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
+	         -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -401,7 +400,7 @@ static void config_defaults(struct dt_container_config *cfg)
 
 static int do_container(struct replay *r, const struct args *a)
 {
-	static const char *const keys[] = { "pgsize", "dma_limit", "v2", NULL };
+	static const char *const keys[] = {"pgsize", "dma_limit", "v2", NULL};
 	struct dt_container_config cfg;
 	struct oracle_container *c;
 	uint64_t pgsize, limit;
@@ -434,7 +433,7 @@ static int do_container(struct replay *r, const struct args *a)
 
 static int do_group(struct replay *r, const struct args *a)
 {
-	static const char *const keys[] = { "devices", NULL };
+	static const char *const keys[] = {"devices", NULL};
 	enum dt_group_kind kind;
 	uint64_t id, devices;
 
@@ -460,7 +459,7 @@ static int do_group(struct replay *r, const struct args *a)
 
 static int do_detach(struct replay *r, const struct args *a)
 {
-	static const char *const keys[] = { NULL };
+	static const char *const keys[] = {NULL};
 	uint64_t id;
 
 	if (check_args(r, "detach", a, keys, 1))
@@ -475,7 +474,7 @@ static int do_detach(struct replay *r, const struct args *a)
 
 static int do_map(struct replay *r, const struct args *a)
 {
-	static const char *const keys[] = { "iova", "size", "prot", NULL };
+	static const char *const keys[] = {"iova", "size", "prot", NULL};
 	uint64_t iova, size, pgsize = oracle_pgsize(r->c), need, len, vaddr;
 	struct backing *mem;
 	uint32_t prot;
@@ -497,7 +496,7 @@ static int do_map(struct replay *r, const struct args *a)
 		len = need + pgsize - (uint64_t)sysconf(_SC_PAGESIZE);
 		if (len >= need && len <= SIZE_MAX)
 			base = mmap(NULL, len, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	}
 	if (base == MAP_FAILED) {
 		/*
@@ -523,7 +522,7 @@ static int do_map(struct replay *r, const struct args *a)
 			exit(2);
 		}
 		r->mem = mem;
-		r->mem[r->nmem++] = (struct backing){ iova, vaddr, base, len };
+		r->mem[r->nmem++] = (struct backing){iova, vaddr, base, len};
 	} else {
 		munmap(base, len);
 	}
@@ -537,16 +536,14 @@ static int do_map(struct replay *r, const struct args *a)
  * zero-filled buffer of that size (NULL with data=0, or when bytes is above
  * the maximum, which fails before the pointer matters).
  */
-static int bitmap_keys(struct replay *r, const struct args *a, uint64_t size,
-		       struct dt_bitmap *bm)
+static int bitmap_keys(struct replay *r, const struct args *a, uint64_t size, struct dt_bitmap *bm)
 {
 	const char *data = arg_get(a, "data");
 	uint64_t pgsize, bytes;
 
 	if (num_key(r, a, "pgsize", false, oracle_pgsize(r->c), &pgsize) < 0)
 		return -1;
-	if (num_key(r, a, "bytes", false, dt_bitmap_bytes(pgsize ? size / pgsize : 0), &bytes) <
-	    0)
+	if (num_key(r, a, "bytes", false, dt_bitmap_bytes(pgsize ? size / pgsize : 0), &bytes) < 0)
 		return -1;
 	if (data && strcmp(data, "0") != 0)
 		return syntax(r, "'data' takes only 0, not '%s'", data);
@@ -557,7 +554,7 @@ static int bitmap_keys(struct replay *r, const struct args *a, uint64_t size,
 		bm->data = buffer_alloc(bytes);
 		if (bytes && !bm->data) {
 			fprintf(stderr, "oracle_replay: cannot allocate a bitmap of %llu bytes\n",
-				(unsigned long long)bytes);
+			        (unsigned long long)bytes);
 			exit(2);
 		}
 	}
@@ -572,25 +569,27 @@ static void bitmap_release(struct dt_bitmap *bm, bool data_null)
 
 static int do_unmap(struct replay *r, const struct args *a)
 {
-	static const char *const keys[] = { "iova", "size", "bitmap", "pgsize", "bytes",
-					    "argsz", "flags", "data", NULL };
-	struct dt_dma_unmap u = { 0 };
+	static const char *const keys[] = {"iova",  "size",  "bitmap", "pgsize", "bytes",
+	                                   "argsz", "flags", "data",   NULL};
+	struct dt_dma_unmap u = {0};
 	bool bitmap, descriptor;
 	uint64_t iova, size;
 	int ret, has_flags;
 
 	if (check_args(r, "unmap", a, keys, 0) || num_key(r, a, "iova", true, 0, &iova) < 0 ||
-	    num_key(r, a, "size", true, 0, &size) < 0 || bool_key(r, a, "bitmap", false, &bitmap) < 0)
+	    num_key(r, a, "size", true, 0, &size) < 0 ||
+	    bool_key(r, a, "bitmap", false, &bitmap) < 0)
 		return -1;
-	if (!bitmap && (arg_get(a, "pgsize") || arg_get(a, "bytes")))
-		return syntax(r, "unmap: pgsize and bytes need bitmap=1");
+	/* as pgsize and bytes, data= describes the buffer of bitmap=1 */
+	if (!bitmap && (arg_get(a, "pgsize") || arg_get(a, "bytes") || arg_get(a, "data")))
+		return syntax(r, "unmap: pgsize, bytes and data need bitmap=1");
 	has_flags = u32_key(r, a, "flags", bitmap ? DT_UNMAP_GET_DIRTY_BITMAP : 0, &u.flags);
 	if (has_flags < 0)
 		return -1;
 	/* docs/semantics.md: flags with bit 0 builds the descriptor as bitmap=1 does */
 	descriptor = bitmap || (u.flags & DT_UNMAP_GET_DIRTY_BITMAP);
 	if (u32_key(r, a, "argsz", descriptor ? DT_DMA_UNMAP_BITMAP_ARGSZ : DT_DMA_UNMAP_ARGSZ,
-		    &u.argsz) < 0)
+	            &u.argsz) < 0)
 		return -1;
 	u.iova = iova;
 	u.size = size;
@@ -612,8 +611,8 @@ static int do_unmap(struct replay *r, const struct args *a)
 /* pin and unpin share their keys but for prot. */
 static int do_pin(struct replay *r, const struct args *a, bool pin)
 {
-	static const char *const pin_keys[] = { "group", "iova", "npages", "prot", NULL };
-	static const char *const unpin_keys[] = { "group", "iova", "npages", NULL };
+	static const char *const pin_keys[] = {"group", "iova", "npages", "prot", NULL};
+	static const char *const unpin_keys[] = {"group", "iova", "npages", NULL};
 	const char *op = pin ? "pin" : "unpin";
 	uint64_t group, iova, npages;
 	uint32_t prot = 0;
@@ -633,17 +632,26 @@ static int do_pin(struct replay *r, const struct args *a, bool pin)
 
 static int do_rw(struct replay *r, const struct args *a)
 {
-	static const char *const keys[] = { "iova", "len", NULL };
+	static const char *const keys[] = {"iova", "len", NULL};
 	uint64_t iova, len;
-	uint8_t none[1] = { 0 };
+	uint8_t none[1] = {0};
 	void *buf = none;
 
 	if (check_args(r, "rw", a, keys, 0) || num_key(r, a, "iova", true, 0, &iova) < 0 ||
 	    num_key(r, a, "len", true, 0, &len) < 0)
 		return -1;
-	/* The bytes written do not matter, only where they land. */
-	if (len > 0)
-		buf = buffer_alloc(len); /* NULL when impossible: -EINVAL, as for bitmaps */
+	/*
+	 * The bytes written do not matter, only where they land. A length
+	 * the machine cannot give a buffer for prints -ENOMEM without
+	 * reaching the tracker, as a map whose memory cannot be had.
+	 */
+	if (len > 0) {
+		buf = buffer_alloc(len);
+		if (!buf) {
+			print_result(r, -ENOMEM);
+			return 0;
+		}
+	}
 	print_result(r, oracle_dma_rw(r->c, iova, buf, (size_t)len, true));
 	if (len > 0)
 		buffer_free(buf, len);
@@ -652,22 +660,22 @@ static int do_rw(struct replay *r, const struct args *a)
 
 static int do_dirty(struct replay *r, const struct args *a, uint32_t flag)
 {
-	static const char *const ss_keys[] = { "argsz", "flags", NULL };
-	static const char *const get_keys[] = { "iova", "size", "pgsize", "bytes", "argsz",
-						"flags", "data", NULL };
+	static const char *const ss_keys[] = {"argsz", "flags", NULL};
+	static const char *const get_keys[] = {"iova",  "size",  "pgsize", "bytes",
+	                                       "argsz", "flags", "data",   NULL};
 	const char *op = flag == DT_DIRTY_START ? "start" : flag == DT_DIRTY_STOP ? "stop" : "get";
-	struct dt_dirty_pages req = { 0 };
+	struct dt_dirty_pages req = {0};
 	bool get = flag == DT_DIRTY_GET_BITMAP;
 	int ret;
 
 	if (check_args(r, op, a, get ? get_keys : ss_keys, 0) ||
 	    u32_key(r, a, "argsz", get ? DT_DIRTY_PAGES_GET_ARGSZ : DT_DIRTY_PAGES_ARGSZ,
-		    &req.argsz) < 0 ||
+	            &req.argsz) < 0 ||
 	    u32_key(r, a, "flags", flag, &req.flags) < 0)
 		return -1;
 	if (get && (num_key(r, a, "iova", true, 0, &req.iova) < 0 ||
-		    num_key(r, a, "size", true, 0, &req.size) < 0 ||
-		    bitmap_keys(r, a, req.size, &req.bitmap) < 0))
+	            num_key(r, a, "size", true, 0, &req.size) < 0 ||
+	            bitmap_keys(r, a, req.size, &req.bitmap) < 0))
 		return -1;
 	ret = oracle_dirty_pages(r->c, &req);
 	print_result(r, ret);
@@ -680,7 +688,7 @@ static int do_dirty(struct replay *r, const struct args *a, uint32_t flag)
 
 static int do_info(struct replay *r, const struct args *a)
 {
-	static const char *const keys[] = { NULL };
+	static const char *const keys[] = {NULL};
 	struct dt_info info;
 	int ret;
 
@@ -714,7 +722,7 @@ static int split_words(char *line, char **words, int max)
 			return -1;
 		words[n++] = p;
 		while (*p && !(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\v' ||
-			       *p == '\f'))
+		               *p == '\f'))
 			p++;
 		if (*p)
 			*p++ = '\0';
@@ -724,7 +732,7 @@ static int split_words(char *line, char **words, int max)
 static int run_line(struct replay *r, char *line)
 {
 	char *words[MAX_ARGS + 1], *hash;
-	struct args a = { 0 };
+	struct args a = {0};
 	int n, i, ret;
 
 	hash = strchr(line, '#');
@@ -788,7 +796,7 @@ static int run_line(struct replay *r, char *line)
 int main(int argc, char **argv)
 {
 	struct dt_container_config cfg;
-	struct replay r = { 0 };
+	struct replay r = {0};
 	const char *name = "-";
 	unsigned long lineno = 0;
 	char *line = NULL, *echo;
@@ -796,11 +804,11 @@ int main(int argc, char **argv)
 	FILE *in = stdin;
 	int status = 0;
 
-	if (argc > 2 || (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-				       strcmp(argv[1], "--help") == 0))) {
+	if (argc > 2 ||
+	    (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))) {
 		fprintf(argc > 2 ? stderr : stdout,
-			"usage: oracle_replay [FILE|-]\n"
-			"  run a replay file (default: standard input) on the naive oracle\n");
+		        "usage: oracle_replay [FILE|-]\n"
+		        "  run a replay file (default: standard input) on the naive oracle\n");
 		return argc > 2 ? 2 : 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "-") != 0) {

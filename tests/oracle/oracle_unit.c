@@ -20,13 +20,13 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "oracle_unit:%d: %s: failed: %s\n", __LINE__,   \
-				__func__, #cond);                                        \
-			failures++;                                                      \
-		}                                                                        \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "oracle_unit:%d: %s: failed: %s\n", __LINE__, __func__,    \
+			        #cond);                                                            \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 /* Backing memory for the mappings of one case: page-aligned, zeroed. */
@@ -40,7 +40,7 @@ static uint64_t va(uint64_t off)
 
 static struct oracle_container *new_container(uint64_t pgsize, uint32_t limit, bool v2)
 {
-	struct dt_container_config cfg = { .pgsize = pgsize, .dma_limit = limit, .v2 = v2 };
+	struct dt_container_config cfg = {.pgsize = pgsize, .dma_limit = limit, .v2 = v2};
 	struct oracle_container *c = NULL;
 
 	if (oracle_container_create(&cfg, &c) != 0) {
@@ -79,9 +79,9 @@ static size_t count_bits(const uint64_t *bm, size_t words)
 }
 
 static int get(struct oracle_container *c, uint64_t iova, uint64_t size, uint64_t *bm,
-	       uint64_t bytes)
+               uint64_t bytes)
 {
-	struct dt_bitmap b = { .pgsize = oracle_pgsize(c), .size = bytes, .data = bm };
+	struct dt_bitmap b = {.pgsize = oracle_pgsize(c), .size = bytes, .data = bm};
 
 	memset(bm, 0, bytes);
 	return oracle_get_bitmap(c, iova, size, &b);
@@ -92,7 +92,7 @@ static void test_merge_3_70_5(void)
 {
 	struct oracle_container *c = new_container(PG, 65535, true);
 	uint64_t bm[4];
-	uint8_t two[2] = { 1, 2 };
+	uint8_t two[2] = {1, 2};
 
 	CHECK(oracle_dma_map(c, 0x100000, 3 * PG, va(0), RW) == 0);
 	CHECK(oracle_dma_map(c, 0x103000, 70 * PG, va(3 * PG), RW) == 0);
@@ -114,11 +114,11 @@ static void test_merge_3_70_5(void)
 	CHECK(get(c, 0x100000, 78 * PG, bm, 16) == 0);
 	CHECK(count_bits(bm, 2) == 1 && bit(bm, 0)); /* once more after its unpin */
 	CHECK(get(c, 0x100000, 78 * PG, bm, 16) == 0);
-	CHECK(count_bits(bm, 2) == 0); /* then never */
-	CHECK(oracle_dma_rw(c, 0x100000 + 3 * PG - 1, two, 2, true) == 0);		/* 2, 3 */
-	CHECK(oracle_dma_rw(c, 0x100000 + 63 * PG + PG - 1, two, 2, true) == 0);	/* 63, 64 */
-	CHECK(oracle_dma_rw(c, 0x100000 + 73 * PG - 1, two, 2, true) == 0);	/* 72, 73 */
-	CHECK(oracle_dma_rw(c, 0x100000 + 77 * PG, two, 1, true) == 0);		/* 77 */
+	CHECK(count_bits(bm, 2) == 0);                                           /* then never */
+	CHECK(oracle_dma_rw(c, 0x100000 + 3 * PG - 1, two, 2, true) == 0);       /* 2, 3 */
+	CHECK(oracle_dma_rw(c, 0x100000 + 63 * PG + PG - 1, two, 2, true) == 0); /* 63, 64 */
+	CHECK(oracle_dma_rw(c, 0x100000 + 73 * PG - 1, two, 2, true) == 0);      /* 72, 73 */
+	CHECK(oracle_dma_rw(c, 0x100000 + 77 * PG, two, 1, true) == 0);          /* 77 */
 	CHECK(get(c, 0x100000, 78 * PG, bm, 16) == 0);
 	CHECK(count_bits(bm, 2) == 7);
 	CHECK(bit(bm, 2) && bit(bm, 3) && bit(bm, 63) && bit(bm, 64) && bit(bm, 72) &&
@@ -185,7 +185,7 @@ static void test_small_bitmap(void)
 static void test_rw_two_pages(void)
 {
 	struct oracle_container *c = new_container(PG, 65535, true);
-	uint8_t two[2] = { 0xab, 0xcd }, back[2] = { 0 };
+	uint8_t two[2] = {0xab, 0xcd}, back[2] = {0};
 	uint64_t bm[1];
 
 	memset(arena, 0, ARENA_BYTES);
@@ -260,8 +260,8 @@ static void test_start_too_large(void)
 static void test_get_hole(void)
 {
 	struct oracle_container *c = new_container(PG, 65535, true);
-	struct dt_bitmap b = { .pgsize = PG, .size = 8 };
-	uint64_t bm[1] = { 0 };
+	struct dt_bitmap b = {.pgsize = PG, .size = 8};
+	uint64_t bm[1] = {0};
 
 	CHECK(oracle_dma_map(c, 0x100000, 4 * PG, va(0), RW) == 0);
 	CHECK(oracle_group_attach(c, 1, DT_GROUP_IOMMU, 1) == 0);
@@ -297,8 +297,8 @@ static void test_detach_unscoped(void)
 static void test_precedence(void)
 {
 	struct oracle_container *c = new_container(PG, 2, true), *v1 = new_container(PG, 1, false);
-	struct dt_dma_unmap u = { .argsz = 48, .flags = DT_UNMAP_GET_DIRTY_BITMAP | DT_UNMAP_ALL };
-	struct dt_dirty_pages d = { .argsz = 4, .flags = 3 };
+	struct dt_dma_unmap u = {.argsz = 48, .flags = DT_UNMAP_GET_DIRTY_BITMAP | DT_UNMAP_ALL};
+	struct dt_dirty_pages d = {.argsz = 4, .flags = 3};
 	uint64_t bm[1];
 
 	CHECK(oracle_dma_map(c, 0x100000, PG, va(0), 0) == -EINVAL);
@@ -333,9 +333,11 @@ static void test_precedence(void)
 	CHECK(oracle_dirty_start(c) == 0);
 	/* GET: a range ending at 2^64 wraps in the kernel's "iova + size < iova" */
 	CHECK(get(c, UINT64_MAX - PG + 1, PG, bm, 8) == -EINVAL);
-	u = (struct dt_dma_unmap){ .argsz = 48, .flags = DT_UNMAP_GET_DIRTY_BITMAP,
-				   .iova = UINT64_MAX - PG + 1, .size = PG,
-				   .bitmap = { .pgsize = PG, .size = 8, .data = bm } };
+	u = (struct dt_dma_unmap){.argsz = 48,
+	                          .flags = DT_UNMAP_GET_DIRTY_BITMAP,
+	                          .iova = UINT64_MAX - PG + 1,
+	                          .size = PG,
+	                          .bitmap = {.pgsize = PG, .size = 8, .data = bm}};
 	bm[0] = 0;
 	CHECK(oracle_dma_unmap(c, &u) == 0 && u.size == PG && bm[0] == 1);
 	oracle_container_destroy(c);
@@ -363,8 +365,7 @@ static void test_info(void)
 
 int main(void)
 {
-	arena = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		     0);
+	arena = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (arena == MAP_FAILED) {
 		perror("oracle_unit: mmap");
 		return 1;
