@@ -4,5 +4,6 @@
 #define DS_COMMANDS_H
 
 int cmd_replay(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

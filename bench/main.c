@@ -11,6 +11,7 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
+	{"run", cmd_run, "map DMA regions, drive workloads, time every tracking call"},
 	{"replay", cmd_replay, "run a replay file against a backend, one result line per operation"},
 };
 
