@@ -192,6 +192,7 @@ static uint64_t rw_pages(const struct model *md, uint64_t off, uint64_t len)
 	return ((off + len - 1) >> md->pgshift) - (off >> md->pgshift) + 1;
 #else
 	/* The first kernel version: as many pages as len fills, not as it touches. */
+	(void)off;
 	return (len + md->pgsize - 1) >> md->pgshift;
 #endif
 }

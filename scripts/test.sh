@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# test.sh - build and run every test three ways: a normal build with
+# warnings as errors, AddressSanitizer + UBSan, and ThreadSanitizer for the
+# concurrent tests. Build folders: build-test, build-asan, build-tsan.
+set -eu
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== normal build (-Werror)"
+cmake -S . -B build-test -DDT_WERROR=ON >/dev/null
+cmake --build build-test -j "$jobs"
+ctest --test-dir build-test --output-on-failure -j "$jobs"
+
+echo "== AddressSanitizer + UBSan"
+cmake -S . -B build-asan -DDT_WERROR=ON -DDT_ASAN=ON >/dev/null
+cmake --build build-asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+echo "== ThreadSanitizer (tests labelled stress)"
+cmake -S . -B build-tsan -DDT_WERROR=ON -DDT_TSAN=ON >/dev/null
+cmake --build build-tsan -j "$jobs"
+ctest --test-dir build-tsan --output-on-failure -L stress -j "$jobs"
