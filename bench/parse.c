@@ -10,7 +10,7 @@ int ds_parse_u64(const char *s, uint64_t *out)
 	uint64_t v = 0;
 	const char *p = s;
 
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+	if (p[0] == '0' && p[1] == 'x') {
 		base = 16;
 		p += 2;
 	}

@@ -351,10 +351,14 @@ static int do_map(struct replay *r, const struct line *l)
 	return ret;
 }
 
-/* A zero-filled buffer for a bitmap of @bytes, or NULL when none can exist. */
+/*
+ * A zero-filled buffer for a bitmap of @bytes, or NULL when none can be
+ * valid: above the maximum every request fails before the pointer matters,
+ * except one whose raw flags make it a START or STOP, which ignores it.
+ */
 static uint64_t *bitmap_buffer(uint64_t bytes)
 {
-	if (!bytes || bytes > SIZE_MAX - 8)
+	if (!bytes || bytes > DT_DIRTY_BITMAP_SIZE_MAX)
 		return NULL;
 	return anon(bytes);
 }
