@@ -472,7 +472,7 @@ static json_t *config_json(const struct ds_run_opts *o, const char *out, bool in
 			 (json_int_t)o->seed, "out", out, "interrupted", interrupted);
 }
 
-/* results/runs/20261125-143000-ragged:64-pinned, made unique. */
+/* results/runs/20261125-143000-ragged64-pinned, made unique. */
 static void default_out(const struct ds_run_opts *o, char *buf, size_t len)
 {
 	char stamp[32];
@@ -481,14 +481,21 @@ static void default_out(const struct ds_run_opts *o, char *buf, size_t len)
 	struct stat st;
 	int i;
 
+	char layout[32], *colon;
+
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	/* "ragged:64" -> "ragged64": a colon in a path trips scp and make. */
+	snprintf(layout, sizeof(layout), "%s", o->layouts[0].name);
+	colon = strchr(layout, ':');
+	if (colon)
+		memmove(colon, colon + 1, strlen(colon));
 	for (i = 1;; i++) {
 		if (i == 1)
-			snprintf(buf, len, "results/runs/%s-%s-%s", stamp, o->layouts[0].name,
+			snprintf(buf, len, "results/runs/%s-%s-%s", stamp, layout,
 				 o->workloads[0]->name);
 		else
-			snprintf(buf, len, "results/runs/%s-%s-%s-%d", stamp, o->layouts[0].name,
+			snprintf(buf, len, "results/runs/%s-%s-%s-%d", stamp, layout,
 				 o->workloads[0]->name, i);
 		if (stat(buf, &st) < 0)
 			return;
