@@ -89,7 +89,8 @@ struct ds_result {
 	/* Harvest implementations, in the order they ran. */
 	const char *harvests[8];
 	size_t nharvests;
-	struct ds_device_info devices[8];
+	/* Up to 8 devices, and the pseudo device "all" for container-wide calls. */
+	struct ds_device_info devices[9];
 	size_t ndevices;
 
 	struct ds_sample *samples;

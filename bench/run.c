@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,8 +131,8 @@ static int parse_layouts(struct ds_run_opts *o, const char *arg)
 		return bad("--layout takes 1 to 8 layouts, not '%s'", arg);
 	for (i = 0; i < n; i++)
 		if (ds_layout_parse(items[i], &o->layouts[i]) < 0)
-			return bad("unknown layout '%s' (single, uniform:N, ragged:N or viommu:N, "
-				   "N from 1 to 65535)",
+			return bad("--layout: unknown layout '%s' (single, uniform:N, ragged:N or "
+				   "viommu:N, N from 1 to 65535)",
 				   items[i]);
 	o->nlayouts = (size_t)n;
 	return 0;
@@ -149,10 +150,11 @@ static int parse_workloads(struct ds_run_opts *o, const char *arg)
 	for (i = 0; i < n; i++) {
 		o->workloads[i] = ds_workload_find(items[i]);
 		if (!o->workloads[i])
-			return bad("unknown workload '%s' (pinned, iommu, rw, viommu)", items[i]);
+			return bad("--workload: unknown workload '%s' (pinned, iommu, rw, viommu)",
+				   items[i]);
 		for (j = 0; j < i; j++)
 			if (o->workloads[j] == o->workloads[i])
-				return bad("workload '%s' given twice", items[i]);
+				return bad("--workload: '%s' given twice", items[i]);
 	}
 	o->nworkloads = (size_t)n;
 	return 0;
@@ -174,39 +176,83 @@ static int parse_harvest(struct ds_run_opts *o, const char *arg)
 			o->harvests[o->nharvests++] = names[i];
 			return 0;
 		}
-	return bad("unknown harvest '%s' (see dirtyscope run --help)", arg);
+	return bad("--harvest: unknown harvest '%s' (reference, or all)", arg);
 }
 
-/* Can @dir be created (or written, when it exists)? The reason in @why when not. */
-static int out_writable(const char *dir, const char **why)
-{
-	char path[PATH_MAX], *slash;
-	struct stat st;
+/*
+ * The run folder is made before any work, so that an unwritable --out is an
+ * error up front; what was made is remembered, to be removed again when the
+ * run ends without results.
+ */
+struct made_dirs {
+	char path[PATH_MAX];
+	size_t depth; /* how many of its trailing components this run created */
+};
 
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
-		*why = "path too long";
+/* Remove the folders this run created, deepest first; rmdir keeps any that are not empty. */
+static void remove_made(struct made_dirs *made)
+{
+	char *slash;
+
+	for (; made->depth > 0; made->depth--) {
+		rmdir(made->path);
+		slash = strrchr(made->path, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+	made->depth = 0;
+}
+
+static int make_out(const char *dir, struct made_dirs *made, const char **why)
+{
+	char probe[PATH_MAX + 32], *p, *slash, c;
+	struct stat st;
+	int fd;
+
+	made->depth = 0;
+	if (!*dir || snprintf(made->path, sizeof(made->path), "%s", dir) >= (int)sizeof(made->path)) {
+		*why = "not a usable path";
 		return -1;
 	}
-	for (;;) {
-		if (stat(path, &st) == 0) {
+	for (p = made->path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (stat(made->path, &st) == 0) {
 			if (!S_ISDIR(st.st_mode)) {
-				*why = "not a directory";
-				return -1;
+				*why = "a file is in the way";
+				goto undo;
 			}
-			if (access(path, W_OK | X_OK) < 0) {
-				*why = "not writable";
-				return -1;
-			}
-			return 0;
+		} else if (mkdir(made->path, 0777) == 0) {
+			made->depth++;
+		} else {
+			*why = strerror(errno);
+			goto undo;
 		}
-		slash = strrchr(path, '/');
-		if (!slash)
-			return access(".", W_OK | X_OK) < 0 ? (*why = "not writable", -1) : 0;
-		if (slash == path)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
+		*p = c;
+		if (!c)
+			break;
 	}
+	/* Root passes every permission check: only a real file shows the folder takes writes. */
+	snprintf(probe, sizeof(probe), "%s/.probe.%d", made->path, (int)getpid());
+	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		*why = strerror(errno);
+		remove_made(made);
+		return -1;
+	}
+	close(fd);
+	unlink(probe);
+	return 0;
+undo:
+	/* The path ends at the component that failed, which this run did not make. */
+	slash = strrchr(made->path, '/');
+	if (slash)
+		*slash = '\0';
+	remove_made(made);
+	return -1;
 }
 
 static int parse_options(int argc, char **argv, struct ds_run_opts *o)
@@ -321,7 +367,8 @@ static int parse_options(int argc, char **argv, struct ds_run_opts *o)
 			else if (!strcmp(optarg, "hotcold"))
 				o->pattern = DS_PATTERN_HOTCOLD;
 			else
-				ret = bad("unknown pattern '%s' (random, sequential, hotcold)", optarg);
+				ret = bad("--pattern: unknown pattern '%s' (random, sequential, hotcold)",
+					  optarg);
 			break;
 		case O_HOT:
 			colon = strchr(optarg, ':');
@@ -353,7 +400,7 @@ static int parse_options(int argc, char **argv, struct ds_run_opts *o)
 			else if (!strcmp(optarg, "hugetlb"))
 				o->huge = DS_HUGE_HUGETLB;
 			else
-				ret = bad("unknown --hugepages '%s' (none, thp, hugetlb)", optarg);
+				ret = bad("--hugepages: unknown mode '%s' (none, thp, hugetlb)", optarg);
 			break;
 		case O_NUMA_NODE:
 			ret = parse_count(optarg, "--numa-node", 0, 4095, &v) ? 2 : 0;
@@ -403,7 +450,7 @@ static int validate(struct ds_run_opts *o)
 		if (!strcmp(o->backend, dt_backend_names()[i]))
 			break;
 	if (!dt_backend_names()[i])
-		return bad("unknown backend '%s' (model)", o->backend);
+		return bad("--backend: unknown backend '%s' (model)", o->backend);
 	if (o->device_size * o->nlayouts > MAX_TOTAL_BYTES)
 		return bad("the devices add up to more than the 64T of address space this machine "
 			   "can reserve");
@@ -427,10 +474,6 @@ static int validate(struct ds_run_opts *o)
 		if (o->numa_node > numa_max_node())
 			return bad("--numa-node: no such node (this machine has nodes 0-%d)",
 				   numa_max_node());
-	}
-	if (o->out && out_writable(o->out, &why) < 0) {
-		fprintf(stderr, "dirtyscope run: --out %s: %s\n", o->out, why);
-		return 2;
 	}
 	return 0;
 }
@@ -619,7 +662,8 @@ int cmd_run(int argc, char **argv)
 	struct ds_run run;
 	struct sigaction sa = {.sa_handler = on_sigint}, old;
 	char outbuf[PATH_MAX];
-	const char *out;
+	const char *out, *why;
+	struct made_dirs made;
 	struct ds_row *rows = NULL;
 	size_t nrows = 0, i;
 	uint64_t iova = IOVA_BASE, total_pages = 0, total_mappings = 0;
@@ -689,9 +733,8 @@ int cmd_run(int argc, char **argv)
 	}
 
 	run.buf_bytes = dt_bitmap_bytes(o.device_size / PGSIZE);
-	run.user = numa_available() >= 0 && o.numa_node >= 0
-			   ? numa_alloc_onnode(run.buf_bytes, o.numa_node)
-			   : aligned_alloc(64, (run.buf_bytes + 63) & ~63ull);
+	/* With --numa-node the process policy already binds these to the node. */
+	run.user = aligned_alloc(64, (run.buf_bytes + 63) & ~63ull);
 	run.src = aligned_alloc(64, (run.buf_bytes + 63) & ~63ull);
 	run.dst = aligned_alloc(64, (run.buf_bytes + 63) & ~63ull);
 	ret = ds_pool_create(&run.pool, o.threads, o.numa_node);
@@ -703,6 +746,11 @@ int cmd_run(int argc, char **argv)
 	memset(run.user, 0, run.buf_bytes);
 	memset(run.src, 0xa5, run.buf_bytes);
 	memset(run.dst, 0, run.buf_bytes);
+
+	if (make_out(out, &made, &why) < 0) {
+		release(&run);
+		return bad("--out %s: %s", out, why);
+	}
 
 	printf("dirtyscope run: backend %s, harvest %s, %zu device(s) of %llu MiB (",
 	       o.backend, o.nharvests > 1 ? "all" : o.harvests[0], run.ndevices,
@@ -732,6 +780,7 @@ int cmd_run(int argc, char **argv)
 	run.result.placement = placement_json(&run);
 	if (ds_summarize(&run.result, &rows, &nrows) < 0) {
 		fprintf(stderr, "dirtyscope run: out of memory summarising\n");
+		remove_made(&made);
 		release(&run);
 		return 1;
 	}
@@ -739,6 +788,7 @@ int cmd_run(int argc, char **argv)
 	ret = ds_write_results(out, &run.result, rows, nrows);
 	if (ret < 0) {
 		fprintf(stderr, "dirtyscope run: writing the results to %s: %s\n", out, strerror(-ret));
+		remove_made(&made);
 		status = 1;
 	} else {
 		printf("results: %s\n", out);

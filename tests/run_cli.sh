@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# run_cli.sh DIRTYSCOPE: bad input to `dirtyscope run` gets a one-line
+# message naming the problem, exit status 2, and leaves no folder behind.
+set -u
+bin=$1
+fail=0
+work=$(mktemp -d) || exit 1
+trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
+cd "$work" || exit 1
+mkdir ro && chmod a-w ro
+touch afile
+
+check() { # check WORD-IN-MESSAGE ARGS...
+	want=$1
+	shift
+	"$bin" run --iterations 1 "$@" >out.txt 2>err.txt
+	status=$?
+	lines=$(wc -l <err.txt)
+	if [ "$status" -ne 2 ]; then
+		echo "FAIL: run $*: exit status $status, expected 2"; fail=1
+	elif [ "$lines" -ne 1 ]; then
+		echo "FAIL: run $*: $lines lines on stderr, expected one:"; cat err.txt; fail=1
+	elif ! grep -q -- "$want" err.txt; then
+		echo "FAIL: run $*: message does not name '$want':"; cat err.txt; fail=1
+	fi
+	if [ -e results ] || [ -n "$(ls ro)" ]; then
+		echo "FAIL: run $*: left an output folder behind"; fail=1
+		rm -rf results
+	fi
+}
+
+check "--frobnicate" --frobnicate
+check "--device-size" --device-size 12345
+check "--device-size" --device-size 0
+check "--device-size" --device-size 1Q
+check "--device-size" --device-size 256T
+check "--device-size" --device-size 99999999999999999999999
+check "layout" --layout ragged
+check "layout" --layout uniform:0
+check "layout" --layout cubist:4
+check "workload" --workload gardening
+check "workload" --workload pinned,pinned
+check "--threads" --threads 0
+check "--iterations" --iterations -1
+check "--harvest" --harvest psychic
+check "--pattern" --pattern spiral
+check "--hot" --hot 200:10
+check "--hugepages" --hugepages enormous
+check "--backend" --backend abacus
+# Root writes into read-only folders: only a non-root user can see that fail.
+[ "$(id -u)" -ne 0 ] && check "--out" --out ro/run
+check "--out" --out afile/run
+check "--out" --out /proc/dirtyscope-run
+check "viommu" --workload viommu --layout ragged:4
+check "ragged" --device-size 64K --layout ragged:4
+check "argument" stray
+if [ "$(grep -c HugePages_Total:.*[1-9] /proc/meminfo)" -eq 0 ]; then
+	check "hugetlb" --hugepages hugetlb
+fi
+exit $fail

@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# run_schema.sh DIRTYSCOPE VALIDATE: every workload and layout runs from the
+# CLI (small and quick), and its meta.json and summary.json validate against
+# results/schema; samples.csv has the documented header.
+set -u
+bin=$1 validate=$2
+work=$(mktemp -d) || exit 1
+trap 'rm -rf "$work"' EXIT
+fail=0 n=0
+header='iteration,harvest,layout,op,request,path,mapping,bitmap_bytes,pages,ns,memcpy_ns'
+
+one() { # one NAME ARGS...
+	name=$1
+	shift
+	n=$((n + 1))
+	if ! "$bin" run --no-progress --iterations 2 --device-size 256M --pages 256 \
+		--out "$work/$name" "$@" >"$work/$name.out" 2>&1; then
+		echo "FAIL: $name: dirtyscope run $* failed:"; cat "$work/$name.out"; fail=1; return
+	fi
+	sh "$validate" "$work/$name"
+	status=$?
+	[ "$status" -eq 77 ] && exit 77
+	[ "$status" -eq 0 ] || { echo "FAIL: $name: schema"; fail=1; }
+	[ "$(head -1 "$work/$name/samples.csv")" = "$header" ] || { echo "FAIL: $name: csv header"; fail=1; }
+	grep -q '"op": *"get_bitmap"' "$work/$name/summary.json" || { echo "FAIL: $name: no get_bitmap row"; fail=1; }
+}
+
+one single-pinned --layout single --workload pinned
+one uniform-iommu --layout uniform:4 --workload iommu
+one ragged-rw --layout ragged:4 --workload rw --threads 2
+one viommu-churn --layout viommu:64 --workload viommu --churn 4
+one combined --layout uniform:2,ragged:3 --workload pinned,rw,iommu --pattern hotcold
+one sequential --layout ragged:2 --workload pinned --pattern sequential --threads 2
+one steps-by-time --layout single --workload rw --step-ms 1 --harvest all
+one thp --layout single --workload rw --hugepages thp --working-set 8M
+echo "run_schema: $n runs, $([ $fail -eq 0 ] && echo valid || echo INVALID)"
+exit $fail
