@@ -48,7 +48,7 @@ static void usage(FILE *f)
 		"options (default in brackets):\n"
 		"  --backend NAME        tracker backend [model]\n"
 		"  --harvest H           reference|all: harvest implementation(s) to run [reference]\n"
-		"  --device-size SIZE    bytes of each device, K/M/G/T suffixes [16G]\n"
+		"  --device-size SIZE    bytes of each device, K/M/G/T suffixes [64G]\n"
 		"  --layout L[,L...]     one device per layout: single, uniform:N, ragged:N,\n"
 		"                        viommu:N [%s]\n"
 		"  --workload W[,W...]   what dirties memory, combinable [pinned]:\n",
@@ -58,10 +58,10 @@ static void usage(FILE *f)
 			ds_workloads[i]->summary);
 	fprintf(f,
 		"  --threads N           threads per threaded workload step [1]\n"
-		"  --iterations N        dirty -> harvest iterations [20]\n"
+		"  --iterations N        dirty -> harvest iterations [100]\n"
 		"  --profile-iterations N  extra iterations with the harvest phases timed\n"
 		"                        (the profiler view); 0 turns it off [same as --iterations]\n"
-		"  --pages N             pages pinned or written per workload step [4096]\n"
+		"  --pages N             pages pinned or written per workload step [1024]\n"
 		"  --step-ms MS          run each workload step for MS ms instead of --pages [0]\n"
 		"  --pattern P           random|sequential|hotcold page choice [random]\n"
 		"  --hot PCT:SHARE       hotcold: SHARE %% of accesses to PCT %% of pages [10:90]\n"
@@ -296,10 +296,10 @@ static int parse_options(int argc, char **argv, struct ds_run_opts *o)
 	o->backend = "model";
 	o->harvests[0] = "reference";
 	o->nharvests = 1;
-	o->device_size = 16ull << 30;
+	o->device_size = 64ull << 30;
 	o->threads = 1;
-	o->iterations = 20;
-	o->pages = 4096;
+	o->iterations = 100;
+	o->pages = 1024;
 	o->pattern = DS_PATTERN_RANDOM;
 	o->hot_percent = 10;
 	o->hot_share = 90;

@@ -315,8 +315,11 @@ static int dirty_step(struct ds_run *run, struct dt_container *c, struct ds_run_
 	struct dt_profile discard;
 	int ret = dirty(run, d, step);
 
-	if (ret == 0 && profile && dt_profile_take(c, &discard) < 0)
-		return fail(run, -EIO, "reading the harvest profile");
+	if (ret == 0 && profile) {
+		ret = dt_profile_take(c, &discard);
+		if (ret < 0)
+			return fail(run, ret, "reading the harvest profile");
+	}
 	return ret;
 }
 
