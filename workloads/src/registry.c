@@ -3,12 +3,22 @@
 
 #include <workloads/workload.h>
 
-const struct ds_workload_ops *const ds_workloads[] = {NULL};
+#include "wl.h"
+
+const struct ds_workload_ops *const ds_workloads[] = {
+	&ds_workload_pinned,
+	&ds_workload_iommu,
+	&ds_workload_rw,
+	&ds_workload_viommu,
+	NULL,
+};
 
 const struct ds_workload_ops *ds_workload_find(const char *name)
 {
 	size_t i;
 
+	if (!name)
+		return NULL;
 	for (i = 0; ds_workloads[i]; i++)
 		if (!strcmp(ds_workloads[i]->name, name))
 			return ds_workloads[i];
