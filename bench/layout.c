@@ -7,7 +7,8 @@
 
 #include "layout.h"
 #include "parse.h"
-#include "rand.h"
+
+#include <workloads/rand.h>
 
 int ds_layout_parse(const char *s, struct ds_layout *out)
 {

@@ -32,7 +32,7 @@ static int write_page(void *arg, uint64_t iova)
 {
 	struct iommu_write *wr = arg;
 	struct ds_device *dev = wr->w->dev;
-	uint64_t off = wl_rand_below(&wr->t->pick.r, dev->pgsize / 8) * 8;
+	uint64_t off = ds_rand_below(&wr->t->pick.r, dev->pgsize / 8) * 8;
 	uint64_t *word = (uint64_t *)(void *)(dev->mem + (iova - dev->iova_base) + off);
 
 	/*
@@ -64,15 +64,8 @@ static int iommu_step(void *state, unsigned int thread, uint64_t step)
 static int iommu_populate(void *state)
 {
 	struct iommu *w = state;
-	int ret;
 
-	if (!w)
-		return -EINVAL;
-	ret = wl_set_refresh(&w->t[0].set, w->dev, &w->p);
-	if (ret < 0)
-		return ret;
-	wl_touch(w->dev, &w->t[0].set);
-	return 0;
+	return w ? wl_touch(&w->t[0].set, w->dev, &w->p) : -EINVAL;
 }
 
 static void iommu_teardown(void *state)

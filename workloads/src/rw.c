@@ -32,7 +32,7 @@ static int write_page(void *arg, uint64_t iova)
 	struct rw_write *wr = arg;
 	uint64_t pgsize = wr->w->dev->pgsize, len = wr->w->p.rw_bytes;
 	/* Anywhere in the page, never across its end: one write, one dirty page. */
-	uint64_t off = wl_rand_below(&wr->t->pick.r, pgsize - len + 1);
+	uint64_t off = ds_rand_below(&wr->t->pick.r, pgsize - len + 1);
 
 	return dt_dma_rw(wr->w->dev->c, iova + off, wr->t->src, len, true);
 }
@@ -58,15 +58,8 @@ static int rw_step(void *state, unsigned int thread, uint64_t step)
 static int rw_populate(void *state)
 {
 	struct rw *w = state;
-	int ret;
 
-	if (!w)
-		return -EINVAL;
-	ret = wl_set_refresh(&w->t[0].set, w->dev, &w->p);
-	if (ret < 0)
-		return ret;
-	wl_touch(w->dev, &w->t[0].set);
-	return 0;
+	return w ? wl_touch(&w->t[0].set, w->dev, &w->p) : -EINVAL;
 }
 
 static void rw_teardown(void *state)

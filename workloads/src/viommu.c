@@ -25,7 +25,7 @@
 struct viommu {
 	struct ds_device *dev;
 	struct ds_workload_params p;
-	struct wl_rand r;
+	struct ds_rand r;
 	uint64_t *bitmap; /* reused for every unmap-with-bitmap */
 	uint64_t bitmap_cap;
 	struct ds_mapping *fresh; /* created this step, sorted */
@@ -125,7 +125,7 @@ static int destroy_some(struct viommu *w, uint64_t k)
 	for (i = 0; i < k; i++) {
 		/* Rejection sampling: k <= n, so at worst n ln n draws in all. */
 		do
-			j = wl_rand_below(&w->r, dev->nmappings);
+			j = ds_rand_below(&w->r, dev->nmappings);
 		while (!dev->mappings[j].size);
 		ret = destroy(w, &dev->mappings[j]);
 		if (ret < 0)
@@ -221,7 +221,7 @@ static int place(struct viommu *w, uint64_t *pages, uint64_t *iova)
 	int i;
 
 	for (i = 0; i < VIOMMU_TRIES; i++) {
-		cand = dev->iova_base + wl_rand_below(&w->r, w->window - *pages + 1) * dev->pgsize;
+		cand = dev->iova_base + ds_rand_below(&w->r, w->window - *pages + 1) * dev->pgsize;
 		if (is_free(w, cand, *pages * dev->pgsize)) {
 			*iova = cand;
 			return 0;
@@ -246,7 +246,7 @@ static int create(struct viommu *w, uint64_t after)
 	uint64_t max = VIOMMU_MAX_BYTES / dev->pgsize, pages, room, iova = 0, t0;
 	int ret;
 
-	pages = 1 + wl_rand_below(&w->r, max ? max : 1);
+	pages = 1 + ds_rand_below(&w->r, max ? max : 1);
 	/* Leave a page for each later one: each destroyed mapping freed at least one. */
 	room = w->window - w->mapped - after;
 	if (pages > room)

@@ -6,23 +6,10 @@
 
 #include "wl.h"
 
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-void wl_rand_seed(struct wl_rand *r, uint64_t seed, enum wl_stream stream, unsigned int thread)
+void wl_rand_seed(struct ds_rand *r, uint64_t seed, enum wl_stream stream, unsigned int thread)
 {
 	/* An odd multiplier keeps distinct (stream, thread) pairs on distinct starts. */
-	uint64_t x = seed ^ (((uint64_t)stream << 32 | thread) * 0xd1b54a32d192ed03ull);
-	int i;
-
-	for (i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
+	ds_rand_seed(r, seed ^ (((uint64_t)stream << 32 | thread) * 0xd1b54a32d192ed03ull));
 }
 
 static bool is_pow2(uint64_t x)
@@ -164,12 +151,12 @@ uint64_t wl_pick(struct wl_picker *pk, const struct wl_set *s, const struct ds_w
 			pk->cursor = 0;
 		return k;
 	case DS_PATTERN_HOTCOLD:
-		if (wl_rand_below(&pk->r, 100) < p->hot_share || s->hot == s->pages)
-			return wl_rand_below(&pk->r, s->hot);
-		return s->hot + wl_rand_below(&pk->r, s->pages - s->hot);
+		if (ds_rand_below(&pk->r, 100) < p->hot_share || s->hot == s->pages)
+			return ds_rand_below(&pk->r, s->hot);
+		return s->hot + ds_rand_below(&pk->r, s->pages - s->hot);
 	case DS_PATTERN_RANDOM:
 	default:
-		return wl_rand_below(&pk->r, s->pages);
+		return ds_rand_below(&pk->r, s->pages);
 	}
 }
 
@@ -199,13 +186,17 @@ int wl_for_pages(struct wl_set *s, struct wl_picker *pk, const struct ds_workloa
 	return 0;
 }
 
-void wl_touch(const struct ds_device *dev, struct wl_set *s)
+int wl_touch(struct wl_set *s, const struct ds_device *dev, const struct ds_workload_params *p)
 {
 	uint64_t k;
+	int ret = wl_set_refresh(s, dev, p);
 
+	if (ret < 0)
+		return ret;
 	/* A write, not a read: a read of an untouched anonymous page maps the zero page. */
 	for (k = 0; k < s->pages; k++)
 		*(volatile uint8_t *)(dev->mem + (wl_set_iova(s, k) - dev->iova_base)) = 0;
+	return 0;
 }
 
 void *wl_alloc_threads(unsigned int n, size_t size)

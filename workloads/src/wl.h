@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <workloads/rand.h>
 #include <workloads/workload.h>
 
 /* Generator streams: the same seed gives each workload and thread its own pages. */
@@ -24,31 +25,8 @@ enum wl_stream {
 	WL_STREAM_VIOMMU = 4,
 };
 
-/* xoshiro256**, seeded with splitmix64: small, fast and reproducible. */
-struct wl_rand {
-	uint64_t s[4];
-};
-
-void wl_rand_seed(struct wl_rand *r, uint64_t seed, enum wl_stream stream, unsigned int thread);
-
-static inline uint64_t wl_rand_next(struct wl_rand *r)
-{
-	uint64_t *s = r->s, result = ((s[1] * 5) << 7 | (s[1] * 5) >> 57) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = s[3] << 45 | s[3] >> 19;
-	return result;
-}
-
-/* Uniform in [0, n), n > 0: Lemire's multiply-shift, no division and no modulo bias to speak of. */
-static inline uint64_t wl_rand_below(struct wl_rand *r, uint64_t n)
-{
-	return (uint64_t)(((unsigned __int128)wl_rand_next(r) * n) >> 64);
-}
+/* Each (stream, thread) gets its own sequence of the one generator. */
+void wl_rand_seed(struct ds_rand *r, uint64_t seed, enum wl_stream stream, unsigned int thread);
 
 static inline uint64_t wl_now_ns(void)
 {
@@ -91,7 +69,7 @@ uint64_t wl_set_iova(struct wl_set *s, uint64_t k);
 
 /* Where a thread draws its pages from: its generator and its sequential cursor. */
 struct wl_picker {
-	struct wl_rand r;
+	struct ds_rand r;
 	uint64_t cursor; /* next working-set page of the sequential pattern */
 };
 
@@ -122,8 +100,11 @@ int wl_for_pages(struct wl_set *s, struct wl_picker *pk, const struct ds_workloa
 		 unsigned int t, uint64_t t0, unsigned int clock_every,
 		 int (*fn)(void *arg, uint64_t iova), void *arg);
 
-/* Write one byte of every working-set page, so that no step takes a page fault. */
-void wl_touch(const struct ds_device *dev, struct wl_set *s);
+/*
+ * Write one byte of every page of the current working set in @s, so that no
+ * step takes a page fault. 0 or -errno (refreshing the set).
+ */
+int wl_touch(struct wl_set *s, const struct ds_device *dev, const struct ds_workload_params *p);
 
 /* The workloads, for registry.c. */
 extern const struct ds_workload_ops ds_workload_pinned;

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* rand.h - a small seeded generator (xoshiro256**): the same seed, the same run. */
-#ifndef DS_RAND_H
-#define DS_RAND_H
+/*
+ * workloads/rand.h - the one seeded generator of the project (xoshiro256**
+ * seeded with splitmix64): small, fast, the same sequence on every machine,
+ * so the same --seed gives the same pages and the same layouts.
+ */
+#ifndef WORKLOADS_RAND_H
+#define WORKLOADS_RAND_H
 
 #include <stdint.h>
 
@@ -39,10 +43,10 @@ static inline uint64_t ds_rand_next(struct ds_rand *r)
 	return result;
 }
 
-/* Uniform in [0, n); n > 0. The modulo bias is below 2^-40 for n < 2^24. */
+/* Uniform in [0, n), n > 0: Lemire's multiply-shift, no division and no modulo bias to speak of. */
 static inline uint64_t ds_rand_below(struct ds_rand *r, uint64_t n)
 {
-	return ds_rand_next(r) % n;
+	return (uint64_t)(((unsigned __int128)ds_rand_next(r) * n) >> 64);
 }
 
 #endif
