@@ -6,7 +6,10 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <limits.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include <workloads/workload.h>
 
@@ -14,6 +17,12 @@
 #include "pool.h"
 #include "region.h"
 #include "result.h"
+
+#define DS_PGSIZE 4096ull
+/* Devices start at 4 GiB, above the MSI window where a real IOMMU has a hole. */
+#define DS_IOVA_BASE (4ull << 30)
+/* Well inside the 47-bit user address space; memory is reserved, never committed. */
+#define DS_MAX_TOTAL_BYTES (64ull << 40)
 
 #define DS_MAX_DEVICES 8
 #define DS_MAX_WORKLOADS 4
@@ -83,6 +92,32 @@ struct ds_run {
 	volatile sig_atomic_t *interrupted;
 	char error[256]; /* what stopped the run, for the CLI to print */
 };
+
+/* Options: 0, 1 after --help, 2 after a one-line message (the exit status). */
+int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o);
+/* Checks that need several options together, or the machine: 0 or 2. */
+int ds_run_validate(struct ds_run_opts *o);
+/* Every option with its value, for meta.json. */
+json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out, bool interrupted);
+/* "dirtyscope run: " and the message on stderr; returns 2. */
+__attribute__((format(printf, 1, 2))) int ds_run_bad(const char *fmt, ...);
+
+/*
+ * The run folder is made before any work, so that an unwritable --out is an
+ * error up front; what was made is remembered, to be removed again when the
+ * run ends without results.
+ */
+struct ds_made_dirs {
+	char path[PATH_MAX];
+	size_t depth; /* how many of its trailing components this run created */
+};
+
+/* Make @dir and its parents, and check it takes files: 0, or -1 with @why. */
+int ds_make_out(const char *dir, struct ds_made_dirs *made, const char **why);
+/* Remove what ds_make_out() made; folders that hold anything stay. */
+void ds_remove_made(struct ds_made_dirs *made);
+/* A new folder name under results/runs/ for this run. */
+void ds_default_out(const struct ds_run_opts *o, char *buf, size_t len);
 
 /*
  * Measure every harvest of @run->opts on the devices set up in @run.
