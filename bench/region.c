@@ -37,16 +37,44 @@ uint64_t ds_hugetlb_page_bytes(void)
 	return meminfo("Hugepagesize");
 }
 
-int ds_hugepages_check(enum ds_hugepages huge, uint64_t touched_bytes, const char **why)
+/* The size of a transparent huge page: the PMD size, 2 MiB on x86. */
+static uint64_t thp_page_bytes(void)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v ? v : 2ull << 20;
+}
+
+/*
+ * The memory that touching @pages pages spread over @device_bytes makes
+ * resident with pages of @unit bytes: every touched page may sit in a page
+ * of its own.
+ */
+static uint64_t resident(uint64_t device_bytes, uint64_t pages, uint64_t unit)
+{
+	uint64_t units = (device_bytes + unit - 1) / unit;
+
+	return (pages < units ? pages : units) * unit;
+}
+
+int ds_memory_check(enum ds_hugepages huge, uint64_t device_bytes, uint64_t pages,
+		    size_t ndevices, const char **why)
 {
 	char buf[128] = "";
 	FILE *f;
-	uint64_t hp, free_pages;
+	uint64_t hp, need, avail = meminfo("MemAvailable");
 
 	*why = NULL;
 	switch (huge) {
 	case DS_HUGE_NONE:
-		return 0;
+		need = resident(device_bytes, pages, 4096) * ndevices;
+		break;
 	case DS_HUGE_THP:
 		f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
 		if (!f) {
@@ -61,24 +89,35 @@ int ds_hugepages_check(enum ds_hugepages huge, uint64_t touched_bytes, const cha
 			       "(/sys/kernel/mm/transparent_hugepage/enabled is never)";
 			return -EOPNOTSUPP;
 		}
-		return 0;
+		need = resident(device_bytes, pages, thp_page_bytes()) * ndevices;
+		break;
 	case DS_HUGE_HUGETLB:
 		hp = ds_hugetlb_page_bytes();
-		free_pages = meminfo("HugePages_Free");
 		if (!hp || meminfo("HugePages_Total") == 0) {
 			*why = "no hugetlb pages are reserved (echo N > /proc/sys/vm/nr_hugepages)";
 			return -ENOMEM;
 		}
 		/* MAP_NORESERVE would turn a shortfall into SIGBUS mid-run: refuse it now. */
-		if ((touched_bytes + hp - 1) / hp > free_pages) {
-			*why = "fewer free hugetlb pages than the workloads touch "
+		if (resident(device_bytes, pages, hp) / hp * ndevices > meminfo("HugePages_Free")) {
+			*why = "the workloads touch more hugetlb pages than are free "
 			       "(raise /proc/sys/vm/nr_hugepages or lower --working-set)";
 			return -ENOMEM;
 		}
 		return 0;
+	default:
+		*why = "unknown hugepage mode";
+		return -EINVAL;
 	}
-	*why = "unknown hugepage mode";
-	return -EINVAL;
+	/* Past the available memory the run would end in the OOM killer: refuse it now. */
+	if (avail && need > avail) {
+		*why = huge == DS_HUGE_THP
+			       ? "the working-set pages, each in a huge page of its own, would need more "
+				 "memory than is available (lower --working-set or --device-size)"
+			       : "the working set needs more memory than is available "
+				 "(lower --working-set or --device-size)";
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int ds_region_create(struct ds_region *r, uint64_t len, enum ds_hugepages huge, int node)

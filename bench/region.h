@@ -22,8 +22,13 @@ struct ds_region {
 	int node; /* -1: no binding */
 };
 
-/* What this machine can serve; the reason in @why when it cannot. */
-int ds_hugepages_check(enum ds_hugepages huge, uint64_t touched_bytes, const char **why);
+/*
+ * Can this machine hold what the workloads will touch: @pages pages spread
+ * over each of @ndevices devices of @device_bytes, backed as @huge says?
+ * 0, or -errno with the reason in @why.
+ */
+int ds_memory_check(enum ds_hugepages huge, uint64_t device_bytes, uint64_t pages,
+		    size_t ndevices, const char **why);
 
 /* The size of one hugetlb page, or 0 when there is none. */
 uint64_t ds_hugetlb_page_bytes(void);

@@ -354,6 +354,7 @@ int ds_run_validate(struct ds_run_opts *o)
 {
 	const char *why;
 	uint64_t touched = 0;
+	int ret;
 	size_t i, j;
 	bool churn = false, writes = false;
 
@@ -375,10 +376,12 @@ int ds_run_validate(struct ds_run_opts *o)
 				   o->layouts[j].name);
 	if (writes)
 		touched = (o->working_set && o->working_set < o->device_size ? o->working_set
-									      : o->device_size) *
-			  o->nlayouts;
-	if (ds_hugepages_check(o->huge, touched, &why) < 0)
-		return ds_run_bad("--hugepages: %s", why);
+									      : o->device_size) /
+			  DS_PGSIZE;
+	ret = ds_memory_check(o->huge, o->device_size, touched, o->nlayouts, &why);
+	if (ret < 0)
+		return ds_run_bad("%s: %s", o->huge == DS_HUGE_NONE ? "--working-set" : "--hugepages",
+				  why);
 	if (o->numa_node >= 0) {
 		if (numa_available() < 0)
 			return ds_run_bad("--numa-node: this machine has no NUMA support");
