@@ -55,6 +55,8 @@ check "--out" --out /proc/dirtyscope-run
 check "viommu" --workload viommu --layout ragged:4
 check "ragged" --device-size 64K --layout ragged:4
 check "argument" stray
+check "--working-set" --workload rw --working-set 0 --device-size 1T
+check "--hugepages" --workload iommu --hugepages thp --device-size 1T --working-set 64G
 if [ "$(grep -c HugePages_Total:.*[1-9] /proc/meminfo)" -eq 0 ]; then
 	check "hugetlb" --hugepages hugetlb
 fi
