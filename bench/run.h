@@ -90,7 +90,8 @@ struct ds_run {
 	uint16_t container_device;
 	uint32_t iteration;
 	volatile sig_atomic_t *interrupted;
-	char error[256]; /* what stopped the run, for the CLI to print */
+	char error[256];      /* what stopped the run, for the CLI to print */
+	uint64_t progress_ns; /* when the progress line was last written */
 };
 
 /* Options: 0, 1 after --help, 2 after a one-line message (the exit status). */

@@ -323,10 +323,17 @@ static int dirty_step(struct ds_run *run, struct dt_container *c, struct ds_run_
 	return ret;
 }
 
-static void progress(const struct ds_run *run, const char *what, uint64_t i, uint64_t n)
+static void progress(struct ds_run *run, const char *what, uint64_t i, uint64_t n)
 {
+	uint64_t now;
+
 	if (!run->opts->progress)
 		return;
+	/* Ten lines a second at most: a terminal write costs more than a small harvest. */
+	now = ds_now_ns();
+	if (i != 1 && i != n && now - run->progress_ns < 100000000)
+		return;
+	run->progress_ns = now;
 	fprintf(stderr, "\r\033[Kdirtyscope run: %s: %s %llu/%llu", run->result.harvests[run->harvest],
 		what, (unsigned long long)i, (unsigned long long)n);
 	fflush(stderr);
