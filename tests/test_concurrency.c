@@ -23,6 +23,7 @@
 struct writer {
 	struct dt_container *c;
 	atomic_int *finished;
+	atomic_int *go; /* set once the harvester runs: writes then overlap harvests */
 	unsigned int index;
 	uint8_t touched[PAGES]; /* written or pinned by this thread */
 	int error;
@@ -43,6 +44,8 @@ static void *writer_main(void *arg)
 	unsigned int i;
 	int ret;
 
+	while (!atomic_load(w->go))
+		;
 	for (i = 0; i < WRITES && !w->error; i++) {
 		/* Each thread owns the pages of its residue class: pins never collide. */
 		page = next_rand(&seed) % (PAGES / WRITERS) * WRITERS + w->index;
@@ -72,7 +75,7 @@ int main(void)
 	struct dt_container_config cfg;
 	struct dt_container *c;
 	unsigned int i, t, harvests = 0;
-	atomic_int finished = 0;
+	atomic_int finished = 0, go = 0;
 	bool last;
 	void *mem;
 
@@ -89,6 +92,7 @@ int main(void)
 	for (t = 0; t < WRITERS; t++) {
 		writers[t].c = c;
 		writers[t].finished = &finished;
+		writers[t].go = &go;
 		writers[t].index = t;
 		CHECK_EQ(pthread_create(&threads[t], NULL, writer_main, &writers[t]), 0);
 	}
@@ -101,6 +105,7 @@ int main(void)
 			if (words[i / 64] >> (i % 64) & 1)
 				reported[i] = 1;
 		harvests++;
+		atomic_store(&go, 1);
 	} while (!last);
 	for (t = 0; t < WRITERS; t++)
 		pthread_join(threads[t], NULL);
