@@ -27,14 +27,23 @@ static struct model_pin *pin_find(struct model_mapping *m, uint64_t page)
 	return RB_FIND(model_pin_tree, &m->pins, &key);
 }
 
-/* Check every page of a pin request; count the pages not pinned yet. */
-static int pin_check(struct model *md, uint64_t iova, uint64_t npages, uint32_t prot,
-		     uint64_t *fresh)
+/* One page of a pin or unpin request, looked up once. */
+struct pin_slot {
+	struct model_mapping *m;
+	uint64_t page;	    /* index within m */
+	struct model_pin *p; /* NULL: not pinned yet */
+};
+
+/*
+ * Look up every page of a request in address order, checking that each
+ * lies in a mapping with @prot (0: any): the first page that fails decides.
+ */
+static int pins_resolve(struct model *md, uint64_t iova, uint64_t npages, uint32_t prot,
+			struct pin_slot *slots)
 {
 	struct model_mapping *m;
 	uint64_t i, addr;
 
-	*fresh = 0;
 	for (i = 0; i < npages; i++) {
 		if (!page_addr(md, iova, i, &addr))
 			return -EINVAL;
@@ -43,8 +52,9 @@ static int pin_check(struct model *md, uint64_t iova, uint64_t npages, uint32_t 
 			return -EINVAL;
 		if ((m->prot & prot) != prot)
 			return -EPERM;
-		if (!pin_find(m, (addr - m->iova) >> md->pgshift))
-			(*fresh)++;
+		slots[i].m = m;
+		slots[i].page = (addr - m->iova) >> md->pgshift;
+		slots[i].p = pin_find(m, slots[i].page);
 	}
 	return 0;
 }
@@ -52,11 +62,10 @@ static int pin_check(struct model *md, uint64_t iova, uint64_t npages, uint32_t 
 static int pin_locked(struct model *md, uint64_t group, uint64_t iova, uint64_t npages,
 		      uint32_t prot)
 {
-	struct model_pin *spare[DT_PIN_MAX_PAGES];
+	struct pin_slot slots[DT_PIN_MAX_PAGES];
 	struct model_group *g = model_group_find(md, group);
-	struct model_mapping *m;
-	struct model_pin *p;
-	uint64_t i, fresh, page, addr = 0;
+	struct pin_slot *sl;
+	uint64_t i, j;
 	int ret;
 
 	if (!g)
@@ -71,32 +80,31 @@ static int pin_locked(struct model *md, uint64_t group, uint64_t iova, uint64_t 
 		return -EINVAL;
 	if (iova & (md->pgsize - 1))
 		return -EINVAL;
-	ret = pin_check(md, iova, npages, prot, &fresh);
+	ret = pins_resolve(md, iova, npages, prot, slots);
 	if (ret < 0)
 		return ret;
 	/* Allocate before changing anything, so that -ENOMEM changes nothing. */
-	for (i = 0; i < fresh; i++) {
-		spare[i] = calloc(1, sizeof(*spare[i]));
-		if (!spare[i]) {
-			while (i--)
-				free(spare[i]);
+	for (i = 0; i < npages; i++) {
+		if (slots[i].p)
+			continue;
+		slots[i].p = calloc(1, sizeof(*slots[i].p));
+		if (!slots[i].p) {
+			for (j = 0; j < i; j++)
+				if (slots[j].p && !slots[j].p->count)
+					free(slots[j].p);
 			return -ENOMEM;
 		}
 	}
 
 	for (i = 0; i < npages; i++) {
-		page_addr(md, iova, i, &addr);
-		m = model_mapping_find(md, addr);
-		page = (addr - m->iova) >> md->pgshift;
-		p = pin_find(m, page);
-		if (!p) {
-			p = spare[--fresh];
-			p->page = page;
-			RB_INSERT(model_pin_tree, &m->pins, p);
+		sl = &slots[i];
+		if (!sl->p->count) {
+			sl->p->page = sl->page;
+			RB_INSERT(model_pin_tree, &sl->m->pins, sl->p);
 		}
-		p->count++;
+		sl->p->count++;
 		if (md->tracking)
-			bit_set(m->bitmap, page);
+			bit_set(sl->m->bitmap, sl->page);
 	}
 	if (!g->scoped) {
 		g->scoped = true;
@@ -118,9 +126,8 @@ int model_pin(void *state, uint64_t group, uint64_t iova, uint64_t npages, uint3
 
 static int unpin_locked(struct model *md, uint64_t group, uint64_t iova, uint64_t npages)
 {
-	struct model_mapping *m;
-	struct model_pin *p;
-	uint64_t i, addr = 0;
+	struct pin_slot slots[DT_PIN_MAX_PAGES];
+	uint64_t i;
 
 	if (!model_group_find(md, group))
 		return -ENODEV;
@@ -130,22 +137,19 @@ static int unpin_locked(struct model *md, uint64_t group, uint64_t iova, uint64_
 		return -E2BIG;
 	if (iova & (md->pgsize - 1))
 		return -EINVAL;
-	for (i = 0; i < npages; i++) {
-		m = page_addr(md, iova, i, &addr) ? model_mapping_find(md, addr) : NULL;
-		if (!m || !pin_find(m, (addr - m->iova) >> md->pgshift))
+	if (pins_resolve(md, iova, npages, 0, slots) < 0)
+		return -EINVAL;
+	for (i = 0; i < npages; i++)
+		if (!slots[i].p)
 			return -EINVAL;
-	}
 	/*
 	 * The dirty bit stays: a page unpinned after a harvest is reported
 	 * once more, then never.
 	 */
 	for (i = 0; i < npages; i++) {
-		page_addr(md, iova, i, &addr);
-		m = model_mapping_find(md, addr);
-		p = pin_find(m, (addr - m->iova) >> md->pgshift);
-		if (--p->count == 0) {
-			RB_REMOVE(model_pin_tree, &m->pins, p);
-			free(p);
+		if (--slots[i].p->count == 0) {
+			RB_REMOVE(model_pin_tree, &slots[i].m->pins, slots[i].p);
+			free(slots[i].p);
 		}
 	}
 	return 0;
