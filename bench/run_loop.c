@@ -210,6 +210,7 @@ static int map_device(struct ds_run *run, struct dt_container *c, struct ds_run_
 static int setup_workloads(struct ds_run *run, struct ds_run_device *d)
 {
 	struct ds_sample s = {.op = DS_OP_POPULATE, .harvest = run->harvest, .device = d->index};
+	bool populated = false;
 	uint64_t t0;
 	size_t i;
 	int ret;
@@ -229,12 +230,10 @@ static int setup_workloads(struct ds_run *run, struct ds_run_device *d)
 		ret = d->wl[i].ops->populate(d->wl[i].state);
 		if (ret < 0)
 			return fail(run, ret, d->wl[i].ops->name);
+		populated = true;
 	}
 	s.ns = ds_now_ns() - t0;
-	for (i = 0; i < d->nwl; i++)
-		if (d->wl[i].ops->populate)
-			return record(run, &s);
-	return 0;
+	return populated ? record(run, &s) : 0;
 }
 
 static void teardown_workloads(struct ds_run_device *d)
