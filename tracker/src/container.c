@@ -49,8 +49,10 @@ int dt_container_create(const struct dt_container_config *cfg, struct dt_contain
 	if (!cfg || !out)
 		return -EINVAL;
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
-		if (!cfg->backend || !strcmp(cfg->backend, backends[i]->name))
+		if (!strcmp(cfg->backend ? cfg->backend : "model", backends[i]->name)) {
 			ops = backends[i];
+			break;
+		}
 	if (!ops)
 		return -ENOENT;
 	harvest = cfg->harvest ? cfg->harvest : "reference";

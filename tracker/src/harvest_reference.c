@@ -68,14 +68,17 @@ static void reference_report(struct model *md, struct model_mapping *m, uint64_t
 	model_phase_end(md, DT_PHASE_COPY, t);
 
 	t = model_phase_begin(md);
-#ifndef DT_MUTANT_STALE_CLEAR
-	memset(m->bitmap, 0, nwords * sizeof(uint64_t));
-#else
-	/* The 6.1 defect: only the first npages bits are cleared. */
-	memset(m->bitmap, 0, m->npages / 64 * sizeof(uint64_t));
-	if (m->npages % 64)
-		m->bitmap[m->npages / 64] &= ~0ull << (m->npages % 64);
+#ifdef DT_MUTANT_STALE_CLEAR
+	md->stale_bits = true;
 #endif
+	if (!md->stale_bits) {
+		memset(m->bitmap, 0, nwords * sizeof(uint64_t));
+	} else {
+		/* The 6.1 defect: only the first npages bits are cleared. */
+		memset(m->bitmap, 0, m->npages / 64 * sizeof(uint64_t));
+		if (m->npages % 64)
+			m->bitmap[m->npages / 64] &= ~0ull << (m->npages % 64);
+	}
 	model_phase_end(md, DT_PHASE_CLEAR, t);
 
 	t = model_phase_begin(md);

@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "backend.h"
+#include "compat.h"
 #include "model.h"
 
 static int model_create(const struct dt_container_config *cfg, void **state)
 {
 	const struct dt_harvest_ops *harvest = NULL;
+	const struct dt_compat *compat = NULL;
 	struct model *md;
 	size_t i;
 
@@ -27,6 +29,14 @@ static int model_create(const struct dt_container_config *cfg, void **state)
 		}
 	if (!harvest)
 		return -ENOENT;
+	if (cfg->compat && *cfg->compat) {
+		compat = dt_compat_find(cfg->compat);
+		if (!compat)
+			return -ENOENT;
+		/* A kernel's defects are reproduced by the kernel's algorithm only. */
+		if (harvest != &dt_harvest_reference)
+			return -EOPNOTSUPP;
+	}
 
 	md = calloc(1, sizeof(*md));
 	if (!md)
@@ -41,6 +51,7 @@ static int model_create(const struct dt_container_config *cfg, void **state)
 	md->v2 = cfg->v2;
 	md->profile = cfg->profile;
 	md->harvest = harvest;
+	md->stale_bits = compat && compat->stale_bits;
 	RB_INIT(&md->mappings);
 	*state = md;
 	return 0;

@@ -59,6 +59,8 @@ struct model {
 	bool v2;
 	bool tracking;
 	bool profile;
+	/* --compat: clear only a mapping's own pages after a shifted report, as 6.1 does. */
+	bool stale_bits;
 	struct model_mapping_tree mappings;
 	struct model_group *groups;
 	size_t ngroups;

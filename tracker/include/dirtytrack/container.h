@@ -54,15 +54,28 @@ struct dt_container_config {
 	bool v2;
 	/* Time the phases of every harvest (see profile.h); costs two clock reads a phase. */
 	bool profile;
+	/*
+	 * Reproduce a kernel's bits exactly, defects included: NULL (or "")
+	 * gives the correct bits of SEMANTICS.md; a name of
+	 * dt_compat_names() gives that kernel's (model backend, reference
+	 * harvest only; docs/kernel.md says what each one changes).
+	 */
+	const char *compat;
+	/*
+	 * What a backend that drives a real device opens: for "vfio" the group
+	 * file (/dev/vfio/N). NULL for the model.
+	 */
+	const char *device;
 };
 
-/* Fill @cfg with the defaults: model, reference, 4096, 65535, v2, no profiling. */
+/* Fill @cfg with the defaults: model, reference, 4096, 65535, v2, no profiling, no compat. */
 void dt_container_config_init(struct dt_container_config *cfg);
 
 /*
  * Create an empty container, tracking off.
  * Returns 0 and sets *out, or -EINVAL (bad pgsize, NULL argument),
- * -ENOENT (unknown backend or harvest name), -ENOMEM, or the backend's
+ * -ENOENT (unknown backend, harvest or compat name), -EOPNOTSUPP (a compat
+ * mode with a backend or harvest that has none), -ENOMEM, or the backend's
  * errno when it cannot open its device (-ENODEV, -EACCES, ...).
  * The caller owns *out and releases it with dt_container_destroy().
  */
@@ -81,6 +94,7 @@ const char *dt_container_harvest(const struct dt_container *c);
  */
 const char *const *dt_backend_names(void);
 const char *const *dt_harvest_names(void);
+const char *const *dt_compat_names(void);
 
 /*
  * Attach a group of @devices devices (at least 1).
