@@ -14,8 +14,19 @@ static const char *const op_names[DS_OP_COUNT] = {
 	[DS_OP_GET_BITMAP] = "get_bitmap",
 	[DS_OP_UNMAP_BITMAP] = "unmap_bitmap",
 	[DS_OP_STOP] = "stop",
-	[DS_OP_MEMCPY] = "memcpy",
+	[DS_OP_UNMAP] = "unmap",
 };
+
+static const char *const stage_names[DS_STAGE_COUNT] = {
+	[DS_STAGE_SETUP] = "setup",	[DS_STAGE_WARMUP] = "warmup",
+	[DS_STAGE_STEADY] = "steady",	[DS_STAGE_CHURN] = "churn",
+	[DS_STAGE_CYCLE] = "cycle",	[DS_STAGE_TEARDOWN] = "teardown",
+};
+
+const char *ds_stage_name(enum ds_stage s)
+{
+	return (unsigned int)s < DS_STAGE_COUNT ? stage_names[s] : NULL;
+}
 
 static const char *const request_names[DS_REQ_COUNT] = {
 	[DS_REQ_NONE] = "-",

@@ -24,8 +24,19 @@ enum ds_op {
 	DS_OP_GET_BITMAP,   /* GET_BITMAP */
 	DS_OP_UNMAP_BITMAP, /* UNMAP_DMA with the dirty bitmap */
 	DS_OP_STOP,	    /* dirty STOP */
-	DS_OP_MEMCPY,	    /* memcpy of the same bitmap bytes: the floor */
+	DS_OP_UNMAP,	    /* UNMAP_DMA without a bitmap */
 	DS_OP_COUNT
+};
+
+/* When in the run a call was made (results/README.md, "stage"). */
+enum ds_stage {
+	DS_STAGE_SETUP,	   /* the layout's MAPs, populate, the first START */
+	DS_STAGE_WARMUP,   /* the first --warmup iterations */
+	DS_STAGE_STEADY,   /* the measured iterations */
+	DS_STAGE_CHURN,	   /* MAP/UNMAP a workload asks for while tracking */
+	DS_STAGE_CYCLE,	   /* the STOP/START pairs after the iterations */
+	DS_STAGE_TEARDOWN, /* the final unmap-with-bitmap of every mapping, the last STOP */
+	DS_STAGE_COUNT
 };
 
 /* How a request covers the device. */
@@ -47,6 +58,7 @@ enum ds_path {
 const char *ds_op_name(enum ds_op op);
 const char *ds_request_name(enum ds_request r);
 const char *ds_path_name(enum ds_path p);
+const char *ds_stage_name(enum ds_stage s);
 
 /* One timed call. */
 struct ds_sample {

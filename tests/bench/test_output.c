@@ -120,7 +120,7 @@ static void build(struct ds_result *r)
 				    m, 32, 256, 9000 + m, 60);
 			add(r, 0, DS_OP_STOP, DS_REQ_NONE, DS_PATH_NONE, h, d, 0, 0, 16384, 40000,
 			    0);
-			add(r, 0, DS_OP_MEMCPY, DS_REQ_NONE, DS_PATH_NONE, h, d, 0, 2048, 0, 120,
+			add(r, 0, DS_OP_UNMAP, DS_REQ_NONE, DS_PATH_NONE, h, d, 0, 2048, 0, 120,
 			    0);
 		}
 	}
@@ -519,7 +519,7 @@ int main(int argc, char **argv)
 	size_t nrows = 0;
 
 	CHECK(!strcmp(ds_op_name(DS_OP_GET_BITMAP), "get_bitmap"));
-	CHECK(!strcmp(ds_op_name(DS_OP_MEMCPY), "memcpy"));
+	CHECK(!strcmp(ds_op_name(DS_OP_UNMAP), "unmap"));
 	CHECK(!ds_op_name(DS_OP_COUNT));
 	CHECK(!strcmp(ds_request_name(DS_REQ_NONE), "-"));
 	CHECK(!ds_request_name(DS_REQ_COUNT));

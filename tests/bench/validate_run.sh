@@ -75,7 +75,7 @@ for name in ("meta", "summary"):
 
 HEADER = ["iteration", "harvest", "layout", "op", "request", "path", "mapping",
           "bitmap_bytes", "pages", "ns", "memcpy_ns"]
-OPS = {"map", "populate", "start", "dirty", "get_bitmap", "unmap_bitmap", "stop", "memcpy"}
+OPS = {"map", "populate", "start", "dirty", "get_bitmap", "unmap_bitmap", "stop", "unmap"}
 REQUESTS, PATHS = {"-", "mapping", "merged"}, {"-", "aligned", "shift"}
 meta = docs.get("meta")
 harvests = set(meta["harvests"]) if meta else None
