@@ -54,6 +54,8 @@ struct ds_run_opts {
 	int numa_node; /* -1: none */
 	uint64_t seed;
 	struct ds_downtime_params downtime;
+	/* --marking during: workload threads mark while the harvests run. */
+	bool marking_during;
 	const char *out;
 	bool force;
 	bool progress;

@@ -75,6 +75,10 @@ static void usage(FILE *f)
 		"                        0 = the whole device [256M]\n"
 		"  --rw-bytes N          bytes per DMA_RW write [64]\n"
 		"  --churn N             viommu: mappings destroyed and created per step [16]\n"
+		"  --marking M           between: workloads dirty between harvests (dirty -> harvest);\n"
+		"                        during: their threads keep marking while the harvests run\n"
+		"                        (harvest latency under load, marks per second per\n"
+		"                        thread; the fast harvest marks without the lock) [between]\n"
 		"  --viommu-group G      viommu: the group of the guest's device: iommu (an assigned\n"
 		"                        device behind the vIOMMU; type1 then reports every page)\n"
 		"                        or mediated (an mdev that pins) [iommu]\n"
@@ -308,7 +312,7 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		O_ITERATIONS, O_WARMUP, O_PROFILE_ITERATIONS, O_CYCLES, O_PAGES, O_STEP_MS,
 		O_PATTERN, O_HOT, O_WORKING_SET, O_RW_BYTES, O_CHURN, O_VIOMMU_GROUP, O_HUGEPAGES,
 		O_NUMA_NODE, O_SEED, O_BANDWIDTH, O_STATE_SIZE, O_DOWNTIME_LIMIT, O_OUT, O_FORCE,
-		O_NO_PROGRESS,
+		O_NO_PROGRESS, O_MARKING,
 	};
 	static const struct option opts[] = {
 		{"backend", required_argument, NULL, O_BACKEND},
@@ -329,6 +333,7 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		{"rw-bytes", required_argument, NULL, O_RW_BYTES},
 		{"churn", required_argument, NULL, O_CHURN},
 		{"viommu-group", required_argument, NULL, O_VIOMMU_GROUP},
+		{"marking", required_argument, NULL, O_MARKING},
 		{"hugepages", required_argument, NULL, O_HUGEPAGES},
 		{"numa-node", required_argument, NULL, O_NUMA_NODE},
 		{"seed", required_argument, NULL, O_SEED},
@@ -466,6 +471,14 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 				ret = ds_run_bad("--viommu-group: unknown group '%s' (iommu, mediated)",
 						 optarg);
 			break;
+		case O_MARKING:
+			if (!strcmp(optarg, "between"))
+				o->marking_during = false;
+			else if (!strcmp(optarg, "during"))
+				o->marking_during = true;
+			else
+				ret = ds_run_bad("--marking: unknown mode '%s' (between, during)", optarg);
+			break;
 		case O_HUGEPAGES:
 			if (!strcmp(optarg, "none"))
 				o->huge = DS_HUGE_NONE;
@@ -595,6 +608,9 @@ int ds_run_validate(struct ds_run_opts *o)
 		if (churn && o->layouts[j].kind != DS_LAYOUT_VIOMMU)
 			return ds_run_bad("--workload viommu needs every --layout to be viommu:N, not '%s'",
 				   o->layouts[j].name);
+	if (o->marking_during && (churn || o->step_ms))
+		return ds_run_bad("--marking during counts marks by steps of --pages: it takes neither "
+				  "--step-ms nor the viommu workload's churn");
 	/* A step draws --pages from the working set: more would never end (pins) or repeat. */
 	ws = o->working_set && o->working_set < largest ? o->working_set : largest;
 	if ((uses(o, "pinned") || uses(o, "iommu") || uses(o, "rw")) && !o->step_ms &&
@@ -653,7 +669,7 @@ json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out)
 	for (i = 0; i < o->nworkloads; i++)
 		json_array_append_new(workloads, json_string(o->workloads[i]->name));
 	return json_pack("{s:s,s:o,s:o,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:I,"
-			 "s:I,s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:s,s:b}",
+			 "s:I,s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:s,s:b,s:s}",
 			 "backend", o->backend, "harvest", harvests, "device_size_bytes", sizes,
 			 "pgsize_bytes", (json_int_t)DS_PGSIZE, "layout", layouts, "workload",
 			 workloads, "threads", (json_int_t)o->threads, "iterations",
@@ -670,5 +686,6 @@ json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out)
 			 (json_int_t)o->seed, "bandwidth_bytes_per_s",
 			 (json_int_t)o->downtime.bandwidth_bytes_per_s, "state_bytes",
 			 (json_int_t)o->downtime.state_bytes, "downtime_limit_ns",
-			 (json_int_t)o->downtime.limit_ns, "out", out, "force", o->force);
+			 (json_int_t)o->downtime.limit_ns, "out", out, "force", o->force, "marking",
+			 o->marking_during ? "during" : "between");
 }
