@@ -173,7 +173,7 @@ static int parse_workloads(struct ds_run_opts *o, const char *arg)
 	for (i = 0; i < n; i++) {
 		o->workloads[i] = ds_workload_find(items[i]);
 		if (!o->workloads[i])
-			return ds_run_bad("--workload: unknown workload '%s' (pinned, iommu, rw, viommu)",
+			return ds_run_bad("--workload: unknown workload '%s' (pinned, iommu, rw, viommu, idle)",
 				   items[i]);
 		for (j = 0; j < i; j++)
 			if (o->workloads[j] == o->workloads[i])
