@@ -113,6 +113,8 @@ struct backing {
 struct replay {
 	const char *backend;
 	const char *harvest;
+	const char *compat;
+	const char *device;
 	struct dt_container *c;
 	uint64_t pgsize;
 	struct backing *backings;
@@ -293,6 +295,8 @@ static int container_new(struct replay *r, uint64_t pgsize, uint64_t limit, bool
 	dt_container_config_init(&cfg);
 	cfg.backend = r->backend;
 	cfg.harvest = r->harvest;
+	cfg.compat = r->compat;
+	cfg.device = r->device;
 	cfg.pgsize = pgsize;
 	cfg.dma_limit = (uint32_t)limit;
 	cfg.v2 = v2;
@@ -529,6 +533,9 @@ static void usage(FILE *f)
 		   "options:\n"
 		   "  --backend NAME   backend to drive (default: model)\n"
 		   "  --harvest NAME   harvest implementation of the model (default: reference)\n"
+		   "  --compat NAME    the model reproduces that kernel's bits (linux-6.1, linux-6.12)\n"
+		   "  --device PATH    what the backend opens: for vfio the group file /dev/vfio/N\n"
+		   "                   (several, comma-separated, for several groups)\n"
 		   "  -h, --help       show this help\n"
 		   "\n"
 		   "Exit status: 0 when every line was read, whatever the results; 2 on a\n"
@@ -540,6 +547,8 @@ int cmd_replay(int argc, char **argv)
 	static const struct option opts[] = {
 		{"backend", required_argument, NULL, 'b'},
 		{"harvest", required_argument, NULL, 'H'},
+		{"compat", required_argument, NULL, 'C'},
+		{"device", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -561,6 +570,12 @@ int cmd_replay(int argc, char **argv)
 		case 'H':
 			r.harvest = optarg;
 			break;
+		case 'C':
+			r.compat = optarg;
+			break;
+		case 'D':
+			r.device = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -578,9 +593,9 @@ int cmd_replay(int argc, char **argv)
 
 	ret = container_new(&r, 4096, DT_DMA_LIMIT_DEFAULT, true);
 	if (ret < 0) {
-		fprintf(stderr, "dirtyscope replay: cannot create a %s container with harvest %s: %s\n",
-			r.backend, r.harvest,
-			ret == -ENOENT ? "unknown backend or harvest" : strerror(-ret));
+		fprintf(stderr, "dirtyscope replay: cannot create a %s container with harvest %s%s%s: %s\n",
+			r.backend, r.harvest, r.compat ? " and compat " : "", r.compat ? r.compat : "",
+			ret == -ENOENT ? "unknown backend, harvest or compat name" : strerror(-ret));
 		return 2;
 	}
 	in = strcmp(file, "-") ? fopen(file, "r") : stdin;

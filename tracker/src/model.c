@@ -162,6 +162,15 @@ static int model_info_get(void *state, struct dt_info *info)
 	return 0;
 }
 
+static int model_iova_ranges(void *state, struct dt_iova_range *ranges, size_t max)
+{
+	(void)state;
+	/* The model maps anywhere: its only limits are alignment and wrap-around. */
+	if (max)
+		ranges[0] = (struct dt_iova_range){.start = 0, .last = UINT64_MAX};
+	return 1;
+}
+
 static int model_profile_set(void *state, bool on)
 {
 	struct model *md = state;
@@ -200,6 +209,7 @@ const struct dt_backend_ops dt_model_backend = {
 	.dma_rw = model_dma_rw,
 	.dirty_pages = model_dirty_pages,
 	.info_get = model_info_get,
+	.iova_ranges = model_iova_ranges,
 	.profile_set = model_profile_set,
 	.profile_take = model_profile_take,
 };
