@@ -29,4 +29,18 @@ static inline void bits_set(uint64_t *w, uint64_t start, uint64_t n)
 	w[last] |= ~0ull >> (63 - (end - 1) % 64);
 }
 
+/*
+ * Shift the first @nwords words of @w left by @shift (1..63) bits, in place,
+ * a word at a time as the kernel's __bitmap_shift_left does: nothing above
+ * the last word is masked.
+ */
+static inline void bits_shift_left(uint64_t *w, unsigned int shift, uint64_t nwords)
+{
+	uint64_t i;
+
+	for (i = nwords - 1; i > 0; i--)
+		w[i] = (w[i] << shift) | (w[i - 1] >> (64 - shift));
+	w[0] <<= shift;
+}
+
 #endif

@@ -22,16 +22,6 @@
 #include "bitops.h"
 #include "model.h"
 
-/* Shift the first @nwords words of @w left by @shift (1..63) bits, in place. */
-static void shift_left(uint64_t *w, unsigned int shift, uint64_t nwords)
-{
-	uint64_t i;
-
-	for (i = nwords - 1; i > 0; i--)
-		w[i] = (w[i] << shift) | (w[i - 1] >> (64 - shift));
-	w[0] <<= shift;
-}
-
 static void reference_report(struct model *md, struct model_mapping *m, uint64_t *user,
 			     uint64_t bit_offset, bool set_all)
 {
@@ -48,7 +38,7 @@ static void reference_report(struct model *md, struct model_mapping *m, uint64_t
 	}
 	if (shift) {
 		t = model_phase_begin(md);
-		shift_left(m->bitmap, shift, nwords);
+		bits_shift_left(m->bitmap, shift, nwords);
 		model_phase_end(md, DT_PHASE_SHIFT, t);
 
 		/*

@@ -52,6 +52,9 @@ static int model_create(const struct dt_container_config *cfg, void **state)
 	md->profile = cfg->profile;
 	md->harvest = harvest;
 	md->stale_bits = compat && compat->stale_bits;
+	md->group_required = compat && compat->group_required;
+	md->efault_on_copy = compat && compat->efault_on_copy;
+	md->v1_unmap = compat && compat->v1_unmap;
 	RB_INIT(&md->mappings);
 	*state = md;
 	return 0;
@@ -69,6 +72,32 @@ static void model_destroy(void *state)
 	free(md->groups);
 	pthread_mutex_destroy(&md->lock);
 	free(md);
+}
+
+bool model_no_iommu(struct model *md)
+{
+	bool none;
+
+	if (!md->group_required)
+		return false;
+	pthread_mutex_lock(&md->lock);
+	none = md->ngroups == 0;
+	pthread_mutex_unlock(&md->lock);
+	return none;
+}
+
+/* The kernel's last group took the IOMMU with it: start again from nothing. */
+static void iommu_release_locked(struct model *md)
+{
+	struct model_mapping *m, *next;
+
+	RB_FOREACH_SAFE(m, model_mapping_tree, &md->mappings, next) {
+		RB_REMOVE(model_mapping_tree, &md->mappings, m);
+		model_mapping_free(m);
+	}
+	md->nmappings = 0;
+	md->tracking = false;
+	md->unscoped = 0;
 }
 
 struct model_group *model_group_find(struct model *md, uint64_t id)
@@ -131,6 +160,8 @@ static int group_detach_locked(struct model *md, uint64_t id)
 		md->unscoped--;
 	}
 	*g = md->groups[--md->ngroups];
+	if (md->group_required && md->ngroups == 0)
+		iommu_release_locked(md);
 	return 0;
 }
 
@@ -152,6 +183,10 @@ static int model_info_get(void *state, struct dt_info *info)
 	/* Padding included: a kernel once leaked 4 bytes of stack here. */
 	memset(info, 0, sizeof(*info));
 	pthread_mutex_lock(&md->lock);
+	if (md->group_required && md->ngroups == 0) {
+		pthread_mutex_unlock(&md->lock);
+		return -EINVAL;
+	}
 	info->pgsize_bitmap = md->pgsize;
 	info->dma_avail = md->dma_limit - md->nmappings;
 	info->migration.id = DT_CAP_MIGRATION_ID;
