@@ -3,7 +3,8 @@
 # kernel_test.sh KIND PACKAGE GUEST_BIN_DIR DIRTYSCOPE ORACLE_TEST [COUNT]
 # One `kernel` test: boot PACKAGE's kernel (scripts/kernel-vm.sh) with the
 # static binaries of GUEST_BIN_DIR (dirtyscope, test_vfio) and:
-#   api         run test_vfio: GET_INFO, IOVA ranges, groups, what a kernel cannot do
+#   api         run test_vfio (GET_INFO, IOVA ranges, groups, what a kernel
+#               cannot do), then bind_test.sh (--vfio-device and --bind)
 #   replay      every project replay file (tests/replay, tests/oracle/golden,
 #               tests/kernel) in the rendition of kernelize.awk: the kernel's
 #               lines must be those of the model --compat for that kernel
@@ -53,7 +54,8 @@ stale_bits)
 esac
 
 if [ "$kind" = api ]; then
-	set -- test_vfio
+	cp "$here/bind_test.sh" "$work/guest/"
+	set -- sh -c 'test_vfio && sh bind_test.sh'
 else
 	set -- sh guest.sh cases
 fi
