@@ -6,7 +6,11 @@
  * The behaviour is the one of ../shared/SEMANTICS.md (docs/semantics.md in
  * this tree states the rulings where that text is silent). Every function
  * returns 0 or a negative errno and changes nothing when it fails; nothing
- * here prints, exits or keeps global state.
+ * here prints, exits or keeps global state. A compat mode
+ * (dt_container_config.compat) and the vfio backend answer as a kernel
+ * does instead, where it differs: docs/kernel.md lists each difference
+ * (no IOMMU before the first group, the last detach releasing it, a NULL
+ * bitmap seen only on a copy, v1 unmap, the stale bits).
  *
  * Concurrency: every function taking a container may be called from any
  * thread at any time, except dt_container_destroy(), which must not race
