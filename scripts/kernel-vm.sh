@@ -19,7 +19,7 @@
 set -euo pipefail
 
 package=linux-image-amd64
-cache=${DT_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dirtyscope/kernel}
+cache=${DT_KERNEL_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/dirtyscope/kernel}
 mem=2G
 timeout=300
 edus=4
