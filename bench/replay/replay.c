@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "errname.h"
 #include "parse.h"
+#include "vfio_bind.h"
 
 enum op {
 	OP_CONTAINER,
@@ -113,6 +114,8 @@ struct backing {
 struct replay {
 	const char *backend;
 	const char *harvest;
+	const char *compat;
+	const char *device;
 	struct dt_container *c;
 	uint64_t pgsize;
 	struct backing *backings;
@@ -293,6 +296,8 @@ static int container_new(struct replay *r, uint64_t pgsize, uint64_t limit, bool
 	dt_container_config_init(&cfg);
 	cfg.backend = r->backend;
 	cfg.harvest = r->harvest;
+	cfg.compat = r->compat;
+	cfg.device = r->device;
 	cfg.pgsize = pgsize;
 	cfg.dma_limit = (uint32_t)limit;
 	cfg.v2 = v2;
@@ -529,6 +534,13 @@ static void usage(FILE *f)
 		   "options:\n"
 		   "  --backend NAME   backend to drive (default: model)\n"
 		   "  --harvest NAME   harvest implementation of the model (default: reference)\n"
+		   "  --compat NAME    the model reproduces that kernel's bits (linux-6.1, linux-6.12)\n"
+		   "  --device PATH    what the backend opens: for vfio the group file /dev/vfio/N\n"
+		   "                   (several, comma-separated, for several groups)\n"
+		   "  --vfio-device BDF  the vfio backend on this PCI device's group; it must be\n"
+		   "                   bound to vfio-pci already, unless --bind\n"
+		   "  --bind           with --vfio-device: bind it to vfio-pci for the replay and\n"
+		   "                   give it back to its driver on exit\n"
 		   "  -h, --help       show this help\n"
 		   "\n"
 		   "Exit status: 0 when every line was read, whatever the results; 2 on a\n"
@@ -540,6 +552,10 @@ int cmd_replay(int argc, char **argv)
 	static const struct option opts[] = {
 		{"backend", required_argument, NULL, 'b'},
 		{"harvest", required_argument, NULL, 'H'},
+		{"compat", required_argument, NULL, 'C'},
+		{"device", required_argument, NULL, 'D'},
+		{"vfio-device", required_argument, NULL, 'V'},
+		{"bind", no_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -551,6 +567,10 @@ int cmd_replay(int argc, char **argv)
 	struct line l;
 	FILE *in;
 	int c, ret, status = 0;
+	const char *bdf = NULL;
+	struct ds_vfio_dev vdev = {0};
+	bool bind = false;
+	char why[512];
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -560,6 +580,18 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'H':
 			r.harvest = optarg;
+			break;
+		case 'C':
+			r.compat = optarg;
+			break;
+		case 'D':
+			r.device = optarg;
+			break;
+		case 'V':
+			bdf = optarg;
+			break;
+		case 'B':
+			bind = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -575,18 +607,37 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (optind < argc)
 		file = argv[optind];
+	if (bind && !bdf) {
+		fprintf(stderr, "dirtyscope replay: --bind goes with --vfio-device\n");
+		return 2;
+	}
+	if (bdf) {
+		if (r.device || (strcmp(r.backend, "model") && strcmp(r.backend, "vfio"))) {
+			fprintf(stderr, "dirtyscope replay: --vfio-device is the vfio backend's "
+					"device: no --device, no other --backend\n");
+			return 2;
+		}
+		if (ds_vfio_acquire(NULL, bdf, bind, &vdev, why, sizeof(why)) < 0) {
+			fprintf(stderr, "dirtyscope replay: %s\n", why);
+			return 2;
+		}
+		r.backend = "vfio";
+		r.device = vdev.group;
+	}
 
 	ret = container_new(&r, 4096, DT_DMA_LIMIT_DEFAULT, true);
 	if (ret < 0) {
-		fprintf(stderr, "dirtyscope replay: cannot create a %s container with harvest %s: %s\n",
-			r.backend, r.harvest,
-			ret == -ENOENT ? "unknown backend or harvest" : strerror(-ret));
+		fprintf(stderr, "dirtyscope replay: cannot create a %s container with harvest %s%s%s: %s\n",
+			r.backend, r.harvest, r.compat ? " and compat " : "", r.compat ? r.compat : "",
+			ret == -ENOENT ? "unknown backend, harvest or compat name" : strerror(-ret));
+		ds_vfio_release(&vdev);
 		return 2;
 	}
 	in = strcmp(file, "-") ? fopen(file, "r") : stdin;
 	if (!in) {
 		fprintf(stderr, "dirtyscope replay: %s: %s\n", file, strerror(errno));
 		dt_container_destroy(r.c);
+		ds_vfio_release(&vdev);
 		return 2;
 	}
 	while (getline(&buf, &cap, in) != -1) {
@@ -609,6 +660,13 @@ int cmd_replay(int argc, char **argv)
 	dt_container_destroy(r.c);
 	backings_release(&r, 0, UINT64_MAX);
 	free(r.backings);
+	/* After the container: the group file must be closed before vfio-pci lets go. */
+	ret = ds_vfio_release(&vdev);
+	if (ret < 0) {
+		fprintf(stderr, "dirtyscope replay: could not give %s back to %s: %s\n", vdev.bdf,
+			vdev.old_driver[0] ? vdev.old_driver : "no driver", strerror(-ret));
+		status = 2;
+	}
 	if (fflush(stdout) != 0)
 		status = 2;
 	return status;
