@@ -339,21 +339,19 @@ static int dirty(struct ds_run *run, struct ds_run_device *d)
 
 static int map_device(struct ds_run *run, struct ds_run_device *d)
 {
-	struct ds_device *dev = &d->inst[run->harvest].dev;
 	size_t i;
 	int ret;
 
-	dev->nmappings = 0;
 	for (i = 0; i < d->ninitial && !stopped(run); i++) {
 		ret = timed_map(run, d, &d->initial[i], (uint32_t)i);
 		if (ret < 0)
 			return ret;
-		dev->mappings[dev->nmappings++] = d->initial[i];
 	}
 	return 0;
 }
 
-static int setup_workloads(struct ds_run *run, struct ds_run_device *d)
+/* The workloads' setup (@populate false), or their populate phase, timed (true). */
+static int setup_workloads(struct ds_run *run, struct ds_run_device *d, bool populate)
 {
 	struct ds_run_instance *in = &d->inst[run->harvest];
 	struct ds_sample s = {.op = DS_OP_POPULATE, .device = d->index};
@@ -362,11 +360,13 @@ static int setup_workloads(struct ds_run *run, struct ds_run_device *d)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < in->nwl; i++) {
+	for (i = 0; i < in->nwl && !populate; i++) {
 		ret = in->wl[i].ops->setup(&in->dev, &in->wl[i].params, &in->wl[i].state);
 		if (ret < 0)
 			return fail(run, ret, in->wl[i].ops->name);
 	}
+	if (!populate)
+		return 0;
 	/* Page faults are a phase of their own, never inside a measurement. */
 	t0 = ds_now_ns();
 	for (i = 0; i < in->nwl; i++) {
@@ -560,10 +560,23 @@ static int setup_one(struct ds_run *run)
 	int ret = 0;
 
 	run->stage = DS_STAGE_SETUP;
-	for (k = 0; k < run->ndevices && ret == 0; k++)
-		ret = map_device(run, &run->devices[k]);
-	for (k = 0; k < run->ndevices && ret == 0; k++)
-		ret = setup_workloads(run, &run->devices[k]);
+	/*
+	 * The workloads see the layout first and attach their groups, then
+	 * the mappings are made: a real kernel maps nothing before a group
+	 * has set the container's IOMMU. Setting up reads the array only.
+	 */
+	for (k = 0; k < run->ndevices && ret == 0; k++) {
+		struct ds_run_device *d = &run->devices[k];
+		struct ds_device *dev = &d->inst[run->harvest].dev;
+
+		memcpy(dev->mappings, d->initial, d->ninitial * sizeof(*d->initial));
+		dev->nmappings = d->ninitial;
+		ret = setup_workloads(run, d, false);
+		if (ret == 0)
+			ret = map_device(run, d);
+		if (ret == 0)
+			ret = setup_workloads(run, d, true);
+	}
 	if (ret == 0)
 		ret = dirty_calls(run, DS_OP_START);
 	return ret;
@@ -752,8 +765,33 @@ static int measure(struct ds_run *run)
 	return ret;
 }
 
+/*
+ * What device @k's container opens: with one entry of --device per device
+ * ("/dev/vfio/7,/dev/vfio/8"), its own, since a group belongs to one
+ * container at a time; else the whole list, for the backend to choose.
+ */
+static const char *device_for(const struct ds_run_opts *o, size_t k, size_t ndevices, char *buf,
+			      size_t len)
+{
+	const char *p = o->device, *comma;
+	size_t n = 1, i;
+
+	if (!p)
+		return NULL;
+	for (i = 0; p[i]; i++)
+		n += p[i] == ',';
+	if (n < ndevices)
+		return p;
+	for (i = 0; i < k; i++)
+		p = strchr(p, ',') + 1;
+	comma = strchr(p, ',');
+	snprintf(buf, len, "%.*s", comma ? (int)(comma - p) : (int)strlen(p), p);
+	return buf;
+}
+
 int ds_run_measure(struct ds_run *run)
 {
+	char devbuf[256];
 	const struct ds_run_opts *o = run->opts;
 	struct dt_container_config cfg;
 	size_t h, k;
@@ -763,6 +801,7 @@ int ds_run_measure(struct ds_run *run)
 		for (k = 0; k < run->ndevices && ret == 0; k++) {
 			dt_container_config_init(&cfg);
 			cfg.backend = o->backend;
+			cfg.device = device_for(o, k, run->ndevices, devbuf, sizeof(devbuf));
 			cfg.harvest = o->harvests[h];
 			/* Markers that run during harvests need the lock-free marking path. */
 			cfg.concurrent = o->marking_during;
