@@ -8,6 +8,7 @@ packages="
 	libnuma-dev liburcu-dev libbsd-dev libjansson-dev
 	python3 python3-jsonschema
 	gnuplot-nox hyperfine
+	clang-14 libclang-rt-14-dev
 "
 if [ "$(id -u)" -eq 0 ]; then
 	run=""
