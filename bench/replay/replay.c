@@ -451,6 +451,12 @@ static uint64_t *bitmap_buffer(const struct replay *r, uint64_t bytes)
 	return anon(bytes);
 }
 
+/* Was a bitmap buffer that could be valid asked for, and @bm not given? */
+static bool buffer_refused(uint64_t bytes, const uint64_t *bm)
+{
+	return bytes && bytes <= DT_DIRTY_BITMAP_SIZE_MAX && !bm;
+}
+
 /* Print " set=" and the set bits of @bytes bytes at @buf. */
 static void print_set(FILE *out, const uint64_t *buf, uint64_t bytes)
 {
@@ -520,7 +526,7 @@ static void run_line(struct replay *r, const struct line *l)
 			npages = pgsize ? u.size / pgsize : 0;
 			bytes = get_or(l, K_BYTES, dt_bitmap_bytes(npages));
 			bm = (l->given & KEY(K_DATA)) ? NULL : bitmap_buffer(r, bytes);
-			refused = !(l->given & KEY(K_DATA)) && bytes && !bm;
+			refused = !(l->given & KEY(K_DATA)) && buffer_refused(bytes, bm);
 			u.bitmap = (struct dt_bitmap){.pgsize = pgsize, .size = bytes, .data = bm};
 		}
 		ret = dt_dma_unmap(r->c, &u);
@@ -570,7 +576,7 @@ static void run_line(struct replay *r, const struct line *l)
 			npages = pgsize ? dp.size / pgsize : 0;
 			bytes = get_or(l, K_BYTES, dt_bitmap_bytes(npages));
 			bm = (l->given & KEY(K_DATA)) ? NULL : bitmap_buffer(r, bytes);
-			refused = !(l->given & KEY(K_DATA)) && bytes && !bm;
+			refused = !(l->given & KEY(K_DATA)) && buffer_refused(bytes, bm);
 			dp.bitmap = (struct dt_bitmap){.pgsize = pgsize, .size = bytes, .data = bm};
 			show_bitmap = true;
 		}
