@@ -12,6 +12,7 @@ packages="
 	python3 python3-jsonschema
 	gnuplot-nox hyperfine
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd file
+	clang-14 libclang-rt-14-dev
 "
 if [ "$(id -u)" -eq 0 ]; then
 	run=""

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # test.sh - build and run every test three ways: a normal build with
 # warnings as errors, AddressSanitizer + UBSan, and ThreadSanitizer for the
-# concurrent tests. Build folders: build-test, build-asan, build-tsan.
+# concurrent tests; then fuzz each target of tests/fuzz for a minute with
+# clang's libFuzzer (docs/fuzzing.md). Build folders: build-test,
+# build-asan, build-tsan, build-fuzz.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -22,3 +24,9 @@ echo "== ThreadSanitizer (tests labelled stress)"
 cmake -S . -B build-tsan -DDT_WERROR=ON -DDT_TSAN=ON >/dev/null
 cmake --build build-tsan -j "$jobs"
 ctest --test-dir build-tsan --output-on-failure -L stress -j "$jobs"
+
+echo "== fuzz (clang-14, libFuzzer + ASan + UBSan: tests labelled fuzz)"
+# Only the fuzz binaries: the rest of this build would repeat the ASan stage.
+cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang-14 -DDT_WERROR=ON -DDT_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j "$jobs" --target fuzz
+ctest --test-dir build-fuzz --output-on-failure -L fuzz -j "$jobs"
