@@ -13,7 +13,14 @@
 
 #include "vfio.h"
 
-/* The kernel reads the bitmap descriptor right after the 24-byte header. */
+/*
+ * The kernel reads the bitmap descriptor right after the 24-byte header,
+ * where the UAPI struct ends in a flexible array: the very layout the
+ * kernel expects, which clang calls a GNU extension when it is embedded.
+ */
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wgnu-variable-sized-type-not-at-end"
+#endif
 struct unmap_req {
 	struct vfio_iommu_type1_dma_unmap u;
 	struct vfio_bitmap bitmap;
