@@ -13,9 +13,12 @@ if (!exists("outfile")) outfile = figure.".".term
 if (term eq "svg") {
 	set terminal svg size 1200,760 dynamic noenhanced font "DejaVu Sans,15" background rgb "white"
 	font_small = ",12"; font_title = ",18"
+	# svg scales points with its larger font: bring them back to the PNG's size
+	pscale = 0.7
 } else {
 	set terminal pngcairo size 1200,760 noenhanced font "DejaVu Sans,11" background rgb "white"
 	font_small = ",9"; font_title = ",14"
+	pscale = 1
 }
 set output outfile
 

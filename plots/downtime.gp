@@ -29,8 +29,8 @@ do for [l=1:nlimits] {
 	set label 10 + l sprintf("downtime limit %g ms", limit[l]) at graph 0.99, first limit[l] offset 0, 0.8 right tc rgb "#B00000"
 }
 plot for [i=1:n] datadir."/".figure.".dat" index (i-1) using 1:2 \
-		with linespoints lw 2 pt ptype(color[i]) ps 1.3 dt dash[i] lc rgb col(color[i]) title title[i], \
+		with linespoints lw 2 pt ptype(color[i]) ps 1.3*pscale dt dash[i] lc rgb col(color[i]) title title[i], \
 	for [i=1:tn] datadir."/".figure.".tracking.dat" index (i-1) using 1:2 \
-		with linespoints lw 2 pt 5 ps 1 dt tdt(i) lc rgb "#333333" title ttitle[i], \
+		with linespoints lw 2 pt 5 ps pscale dt tdt(i) lc rgb "#333333" title ttitle[i], \
 	datadir."/".figure.".share.dat" using 1:2:3 with labels offset 0, 1.2 font font_small tc rgb "#333333" \
 		notitle

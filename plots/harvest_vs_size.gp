@@ -20,10 +20,10 @@ set xrange [xmin:xmax]
 set yrange [ymin:ymax]
 eval "set xtics ".xticlist
 if (strlen(yticlist)) { eval "set ytics ".yticlist }
-set key top left
+set key outside right top vertical font font_small
 # a floor is grey: dashed for the first run, dotted for the others
 fdt(i) = fdash[i] == 1 ? 2 : 3
 plot for [i=1:n] datadir."/".figure.".dat" index (i-1) using 1:2 \
-		with linespoints lw 2 pt ptype(color[i]) ps 1.4 dt dash[i] lc rgb col(color[i]) title title[i], \
+		with linespoints lw 2 pt ptype(color[i]) ps 1.4*pscale dt dash[i] lc rgb col(color[i]) title title[i], \
 	for [i=1:fn] datadir."/".figure.".floor.dat" index (i-1) using 1:2 \
-		with linespoints lw 1.5 pt 6 ps 1 dt fdt(i) lc rgb "#777777" title ftitle[i]
+		with linespoints lw 1.5 pt 6 ps pscale dt fdt(i) lc rgb "#777777" title ftitle[i]

@@ -7,7 +7,8 @@ packages="
 	build-essential cmake pkg-config git
 	libnuma-dev liburcu-dev libbsd-dev libjansson-dev
 	python3 python3-jsonschema
-	gnuplot-nox hyperfine
+	gnuplot-nox fonts-dejavu-core hyperfine
+	chromium
 "
 if [ "$(id -u)" -eq 0 ]; then
 	run=""

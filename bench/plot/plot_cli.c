@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -406,6 +407,25 @@ int cmd_plot(int argc, char **argv)
 		if (runs[i].rf->status != DS_RF_COMPLETE)
 			warn("%s: the run is %s: it holds fewer iterations than asked", dir,
 			     ds_rf_status_name(runs[i].rf->status));
+	}
+	{
+		/* nothing to draw is bad input, found before any folder is made */
+		bool any = false;
+
+		for (i = 0; i < nruns && !any; i++) {
+			struct ds_run_folder *rf = runs[i].rf;
+
+			any = rf->nphases || rf->ndowntime;
+			for (size_t r = 0; r < rf->nrows && !any; r++)
+				any = !strcmp(rf->rows[r].stage, "steady") &&
+				      (!strcmp(rf->rows[r].op, "get_bitmap") ||
+				       !isnan(rf->rows[r].ratio_to_memcpy));
+		}
+		if (!any) {
+			ret = bad("nothing to draw: no run has steady GET_BITMAP rows, profiled phases "
+				  "or downtime estimates (run more than --warmup iterations)");
+			goto out;
+		}
 	}
 	gnuplot = find_program(gnuplot_arg);
 	if (!gnuplot) {

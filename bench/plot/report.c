@@ -111,8 +111,12 @@ static void td_num(FILE *f, const char *s)
 	fputs("</td>", f);
 }
 
+/* A value for people: lists joined with commas, objects as "key value" pairs. */
 static void json_text(FILE *f, json_t *v)
 {
+	const char *key;
+	json_t *e;
+	size_t i;
 	char *s;
 
 	if (!v || json_is_null(v)) {
@@ -121,6 +125,23 @@ static void json_text(FILE *f, json_t *v)
 	}
 	if (json_is_string(v)) {
 		esc(f, json_string_value(v));
+		return;
+	}
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			fputs(i ? ", " : "", f);
+			json_text(f, e);
+		}
+		return;
+	}
+	if (json_is_object(v)) {
+		i = 0;
+		json_object_foreach(v, key, e) {
+			fputs(i++ ? ", " : "", f);
+			esc(f, key);
+			fputc(' ', f);
+			json_text(f, e);
+		}
 		return;
 	}
 	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -229,7 +250,16 @@ static void section_runs(FILE *f, const struct ds_plot_run *runs, size_t nruns)
 	fputs("</tr>\n", f);
 	meta_row(f, "CPU", runs, nruns, get_host, "cpu_model");
 	meta_row(f, "cores", runs, nruns, get_host, "cores");
-	meta_row(f, "memory (bytes)", runs, nruns, get_host, "memory_bytes");
+	fputs("<tr><th>memory</th>", f);
+	for (r = 0; r < nruns; r++) {
+		json_t *m = get_host(runs[r].rf, "memory_bytes");
+
+		fprintf(f, "<td>%s</td>",
+			json_is_integer(m) ? ds_human_bytes(buf, sizeof(buf),
+							    (uint64_t)json_integer_value(m))
+					   : "-");
+	}
+	fputs("</tr>\n", f);
 	meta_row(f, "kernel", runs, nruns, get_host, "kernel");
 	meta_row(f, "hypervisor", runs, nruns, get_host, "hypervisor");
 	meta_row(f, "emulated CPU", runs, nruns, get_host, "emulated");
