@@ -325,9 +325,12 @@ static int finish(struct ds_run *run, struct ds_outdir *od, int status)
 		/* The samples are on disk already; meta.json says the rest failed. */
 		fprintf(stderr, "dirtyscope run: out of memory summarising; samples.csv holds the "
 				"samples\n");
+		size_t len = strlen(run->result.error);
+
+		/* The first failure stays first: it is why the run ended. */
+		snprintf(run->result.error + len, sizeof(run->result.error) - len, "%ssummarising: %s",
+			 len ? "; " : "", strerror(ENOMEM));
 		run->result.status = DS_STATUS_FAILED;
-		snprintf(run->result.error, sizeof(run->result.error), "summarising: %s",
-			 strerror(ENOMEM));
 		free(rows);
 		rows = NULL;
 		status = 1;
