@@ -15,7 +15,9 @@ set xlabel "share of the profiled harvest time (%)"
 eval "set ytics ".ytics
 set ytics scale 0
 set grid noytics
-set yrange [-0.6:ngroups - 0.4]
+# a figure of one or two groups keeps its bars as thick as a figure of several
+pad = ngroups < 3 ? (3 - ngroups) * 0.5 : 0
+set yrange [-0.6 - pad:ngroups - 0.4 + pad]
 set xrange [0:122]
 set xtics 0, 20, 100
 set lmargin 42

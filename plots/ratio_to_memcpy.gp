@@ -13,14 +13,17 @@ set xlabel "median call time / median memcpy time (x, 1 = the memcpy floor)"
 eval "set ytics ".ytics
 set ytics scale 0
 set grid noytics
-set yrange [-0.6:ngroups - 0.4]
+# a figure of one or two groups keeps its bars as thick as a figure of several
+pad = ngroups < 3 ? (3 - ngroups) * 0.5 : 0
+set yrange [-0.6 - pad:ngroups - 0.4 + pad]
 set xrange [0:xmax]
 set lmargin 42
 set style fill solid 0.85 noborder
 set key bottom right
 # the floor
 set arrow 1 from 1, graph 0 to 1, graph 1 nohead lc rgb "#444444" dt 2 lw 1.5 front
-plot for [r=1:nruns] datadir."/".figure.".dat" using ($4 == r ? $2 / 2 : NaN):1:($2 / 2):3 \
-		with boxxyerror lc rgb col(r) title runtitle[r], \
+# column 4 is the bar's class: its run when there are several, else its path
+plot for [c=1:nclasses] datadir."/".figure.".dat" using ($4 == c ? $2 / 2 : NaN):1:($2 / 2):3 \
+		with boxxyerror lc rgb col(c) title classtitle[c], \
 	datadir."/".figure.".dat" using 2:1:5 with labels left offset 0.6, 0 font font_small notitle, \
 	NaN with lines lc rgb "#444444" dt 2 lw 1.5 title "memcpy floor (1x)"

@@ -15,7 +15,9 @@ set xlabel "time of one whole harvest (µs, log scale; median of the steady iter
 eval "set ytics ".ytics
 set ytics scale 0
 set grid noytics
-set yrange [-0.6:ngroups - 0.4]
+# a figure of one or two groups keeps its bars as thick as a figure of several
+pad = ngroups < 3 ? (3 - ngroups) * 0.5 : 0
+set yrange [-0.6 - pad:ngroups - 0.4 + pad]
 set logscale x 10
 set format x "%g"
 set xrange [xfloor:xmax]

@@ -447,7 +447,7 @@ int ds_plot_caption(const struct ds_plot_run *runs, size_t nruns, char *buf, siz
 		join_config(layouts, sizeof(layouts), config, "layout");
 		join_config(workload, sizeof(workload), config, "workload");
 		if (jstr(host, "hypervisor", NULL))
-			snprintf(hv, sizeof(hv), " (%s%s)", jstr(host, "hypervisor", ""),
+			snprintf(hv, sizeof(hv), " (hypervisor %s%s)", jstr(host, "hypervisor", ""),
 				 json_is_true(json_object_get(host, "emulated")) ? ", emulated CPU"
 										 : "");
 		{
@@ -594,7 +594,7 @@ static void row_label(char *buf, size_t len, const struct ds_rf_row *row, size_t
 static int fig_ratio(const struct ds_plot_run *runs, size_t nruns, FILE *dat, FILE *vars,
 		     bool *have)
 {
-	struct names labels = {0};
+	struct names labels = {0}, classes = {0};
 	size_t r, i, harvests = 0, nbars = 0;
 	double max = 0;
 	int ret = 0;
@@ -629,8 +629,20 @@ static int fig_ratio(const struct ds_plot_run *runs, size_t nruns, FILE *dat, FI
 			k = names_index(&labels, label);
 			/* run 0 on top within its group */
 			y = (double)(labels.n - 1 - (size_t)k) + 0.4 - h * ((double)r + 0.5);
-			fprintf(dat, "%.4f %.6g %.4f %zu \"%.2fx\"\n", y, row->ratio_to_memcpy, h / 2,
-				r + 1, row->ratio_to_memcpy);
+			/* one run: colour by path, the thing this figure is about; several: by run */
+			{
+				char cls[64];
+				int c;
+
+				snprintf(cls, sizeof(cls), "%s path", row->path);
+				c = nruns > 1 ? (int)r : names_index(&classes, cls);
+				if (c < 0) {
+					ret = -ENOMEM;
+					break;
+				}
+				fprintf(dat, "%.4f %.6g %.4f %d \"%.2fx\"\n", y, row->ratio_to_memcpy,
+					h / 2, c + 1, row->ratio_to_memcpy);
+			}
 			if (row->ratio_to_memcpy > max)
 				max = row->ratio_to_memcpy;
 			nbars++;
@@ -638,15 +650,26 @@ static int fig_ratio(const struct ds_plot_run *runs, size_t nruns, FILE *dat, FI
 	if (!ret && nbars) {
 		*have = true;
 		ytics_var(vars, &labels);
-		fprintf(vars, "xmax = %.6g\nnruns = %zu\narray runtitle[%zu] = [", max * 1.15 + 0.5,
-			nruns, nruns);
-		for (r = 0; r < nruns; r++) {
-			fputs(r ? ", " : "", vars);
-			gp_string(vars, nruns > 1 ? runs[r].label : "median call / median memcpy");
+		if (nruns > 1) {
+			fprintf(vars, "xmax = %.6g\nnclasses = %zu\narray classtitle[%zu] = [",
+				max * 1.15 + 0.5, nruns, nruns);
+			for (r = 0; r < nruns; r++) {
+				fputs(r ? ", " : "", vars);
+				gp_string(vars, runs[r].label);
+			}
+			fputs("]\n", vars);
+		} else {
+			fprintf(vars, "xmax = %.6g\nnclasses = %zu\narray classtitle[%zu] = [",
+				max * 1.15 + 0.5, classes.n, classes.n);
+			for (i = 0; i < classes.n; i++) {
+				fputs(i ? ", " : "", vars);
+				gp_string(vars, classes.v[i]);
+			}
+			fputs("]\n", vars);
 		}
-		fputs("]\n", vars);
 	}
 	names_free(&labels);
+	names_free(&classes);
 	return ret;
 }
 
@@ -1043,9 +1066,14 @@ static int fig_downtime(const struct ds_plot_run *runs, size_t nruns, FILE *dat,
 				}
 				if (w != e)
 					continue; /* not the worst, or a tie won by an earlier one */
-				fprintf(share_dat, "%.9g %.9g \"%.2g%% tracking\"\n",
-					(double)e->device_bytes / GIB, (double)e->downtime_ns / 1e6,
-					e->tracking_share * 100);
+				if (e->tracking_share < 0.0001)
+					fprintf(share_dat, "%.9g %.9g \"<0.01%% tracking\"\n",
+						(double)e->device_bytes / GIB,
+						(double)e->downtime_ns / 1e6);
+				else
+					fprintf(share_dat, "%.9g %.9g \"%.2g%% tracking\"\n",
+						(double)e->device_bytes / GIB,
+						(double)e->downtime_ns / 1e6, e->tracking_share * 100);
 			}
 		}
 	}

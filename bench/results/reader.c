@@ -241,11 +241,16 @@ static const char *status_name(unsigned int i)
 {
 	return ds_rf_status_name((enum ds_rf_status)i);
 }
+/*
+ * results/README.md lists iommu, mediated and none; the writer also says
+ * iommu+mediated for a device that both kinds of workload attached
+ * (--workload iommu,rw), so that is read too.
+ */
 static const char *group_name(unsigned int i)
 {
-	static const char *const names[] = {"iommu", "mediated", "none"};
+	static const char *const names[] = {"iommu", "mediated", "iommu+mediated", "none"};
 
-	return i < 3 ? names[i] : NULL;
+	return i < 4 ? names[i] : NULL;
 }
 static const char *query_name(unsigned int i)
 {
@@ -500,7 +505,7 @@ static int read_meta(struct rd *rd, struct ds_run_folder *rf, unsigned int flags
 		    (ret = get_u64(rd, v, where, "mappings", &d->mappings)) ||
 		    (ret = get_u64(rd, v, where, "pages", &d->pages)) ||
 		    (ret = get_u64(rd, v, where, "iova_base", &d->iova_base)) ||
-		    (ret = get_enum(rd, v, where, "group", group_name, 3, &group, NULL)))
+		    (ret = get_enum(rd, v, where, "group", group_name, 4, &group, NULL)))
 			return ret;
 		if (!*layout)
 			return fail(rd, -EINVAL, "%s.layout: empty", where);
