@@ -31,10 +31,16 @@ struct ds_fig_info {
 
 extern const struct ds_fig_info ds_figs[DS_FIG_COUNT];
 
-/* One run folder and the name the legends give it. */
+/*
+ * One run folder and the name the legends give it. A run may stand for
+ * repeats of one scenario (RUN_DIR,RUN_DIR,... on the command line): the
+ * figures show the first, the report's comparison pools them all.
+ */
 struct ds_plot_run {
-	struct ds_run_folder *rf; /* opened with DS_RF_SAMPLES */
+	struct ds_run_folder *rf; /* opened with DS_RF_SAMPLES; set[0] */
 	const char *label;
+	struct ds_run_folder **set; /* the repeats, rf first */
+	size_t nset;
 };
 
 /*

@@ -48,6 +48,10 @@ static void usage(FILE *f)
 		"  --scripts DIR         gnuplot scripts and report.css to use instead of the\n"
 		"                        built-in copies of plots/ [built in]\n"
 		"  --no-report           figures only\n"
+		"\n"
+		"A RUN_DIR may be a comma-separated list of repeats of one scenario (as\n"
+		"scripts/regress.sh makes): the figures show the first, the report's\n"
+		"comparison of two runs pools them (see dirtyscope compare).\n"
 		"  -h, --help            show this help\n"
 		"\n"
 		"The data behind each figure and its script are kept in OUT/data/:\n"
@@ -396,17 +400,37 @@ int cmd_plot(int argc, char **argv)
 
 	/* Everything that can refuse the input comes before anything is written. */
 	for (i = 0; i < (size_t)(argc - optind); i++) {
-		const char *dir = argv[optind + i];
+		char *list = strdup(argv[optind + i]), *save = NULL, *dir;
 
-		if (ds_rf_open(dir, DS_RF_SAMPLES, &runs[i].rf, why, sizeof(why)) < 0) {
-			ret = bad("%s: %s", dir, why);
+		if (!list) {
+			ret = bad("out of memory");
 			goto out;
 		}
 		nruns++;
 		runs[i].label = labels[i];
-		if (runs[i].rf->status != DS_RF_COMPLETE)
-			warn("%s: the run is %s: it holds fewer iterations than asked", dir,
-			     ds_rf_status_name(runs[i].rf->status));
+		for (dir = strtok_r(list, ",", &save); dir; dir = strtok_r(NULL, ",", &save)) {
+			struct ds_run_folder **p = realloc(runs[i].set, (runs[i].nset + 1) * sizeof(*p));
+
+			if (!p) {
+				ret = bad("out of memory");
+				break;
+			}
+			runs[i].set = p;
+			if (ds_rf_open(dir, DS_RF_SAMPLES, &p[runs[i].nset], why, sizeof(why)) < 0) {
+				ret = bad("%s: %s", dir, why);
+				break;
+			}
+			if (p[runs[i].nset]->status != DS_RF_COMPLETE)
+				warn("%s: the run is %s: it holds fewer iterations than asked", dir,
+				     ds_rf_status_name(p[runs[i].nset]->status));
+			runs[i].nset++;
+		}
+		free(list);
+		if (!ret && !runs[i].nset)
+			ret = bad("no run folder in '%s'", argv[optind + i]);
+		if (ret)
+			goto out;
+		runs[i].rf = runs[i].set[0];
 	}
 	{
 		/* nothing to draw is bad input, found before any folder is made */
@@ -506,8 +530,11 @@ int cmd_plot(int argc, char **argv)
 			printf("  %s.png  %s\n", ds_figs[f].name, ds_figs[f].caption);
 	ret = 0;
 out:
-	for (i = 0; i < nruns; i++)
-		ds_rf_close(runs[i].rf);
+	for (i = 0; i < nruns; i++) {
+		for (size_t j = 0; j < runs[i].nset; j++)
+			ds_rf_close(runs[i].set[j]);
+		free(runs[i].set);
+	}
 	free(gnuplot);
 	free(css);
 	return ret;

@@ -432,7 +432,6 @@ static void downtime_table(FILE *f, const struct ds_run_folder *rf)
 
 static void section_compare(FILE *f, const struct ds_plot_run *runs)
 {
-	struct ds_run_folder *a = runs[0].rf, *b = runs[1].rf;
 	struct ds_cmp_opts o;
 	struct ds_cmp *c = NULL;
 	char buf[6][48];
@@ -440,7 +439,7 @@ static void section_compare(FILE *f, const struct ds_plot_run *runs)
 
 	ds_cmp_default_opts(&o);
 	fputs("<h2 id=\"compare\">Comparison</h2>\n", f);
-	if (ds_cmp_run(&a, 1, &b, 1, &o, &c)) {
+	if (ds_cmp_run(runs[0].set, runs[0].nset, runs[1].set, runs[1].nset, &o, &c)) {
 		fputs("<p class=\"note\">The comparison could not be made.</p>\n", f);
 		return;
 	}
@@ -457,13 +456,19 @@ static void section_compare(FILE *f, const struct ds_plot_run *runs)
 	}
 	fputs("<p class=\"note\">", f);
 	esc(f, runs[1].label);
+	if (runs[1].nset > 1)
+		fprintf(f, " (%zu runs)", runs[1].nset);
 	fputs(" against ", f);
 	esc(f, runs[0].label);
+	if (runs[0].nset > 1)
+		fprintf(f, " (%zu runs)", runs[0].nset);
 	fprintf(f, ", as <code>dirtyscope compare</code> judges them: change of the median with a "
 		   "%g%% bootstrap interval; a verdict only when the interval lies beyond "
-		   "&plusmn;%g%%. One run a side: the interval does not hold the noise between "
-		   "runs.</p>\n",
-		o.confidence * 100, o.threshold * 100);
+		   "&plusmn;%g%%. %s</p>\n",
+		o.confidence * 100, o.threshold * 100,
+		runs[0].nset == 1 || runs[1].nset == 1
+			? "One run a side: the interval does not hold the noise between runs."
+			: "Repeats pooled: runs, then samples, resampled.");
 	fputs("<table>\n<tr><th>harvest</th><th>device</th><th>layout</th><th>op</th>"
 	      "<th>request</th><th>path</th><th>n</th><th>median ",
 	      f);
