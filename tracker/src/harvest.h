@@ -44,6 +44,7 @@ struct dt_harvest_ops {
 };
 
 extern const struct dt_harvest_ops dt_harvest_reference;
+extern const struct dt_harvest_ops dt_harvest_fast;
 
 /* The harvest implementations by name, NULL-terminated. */
 extern const struct dt_harvest_ops *const dt_harvests[];
