@@ -9,14 +9,16 @@
 if (!exists("term")) term = "png"
 if (!exists("outfile")) outfile = figure.".".term
 
-# 1200 x 760: legible on a slide, and in the report at its width.
+# 1200 x 760: legible on a slide, and in the report at its width; bar
+# charts of many rows grow taller (fig_height, from NAME.vars.gp).
+if (!exists("fig_height")) fig_height = 760
 if (term eq "svg") {
-	set terminal svg size 1200,760 dynamic noenhanced font "DejaVu Sans,15" background rgb "white"
+	set terminal svg size 1200,fig_height dynamic noenhanced font "DejaVu Sans,15" background rgb "white"
 	font_small = ",12"; font_title = ",18"
 	# svg scales points with its larger font: bring them back to the PNG's size
 	pscale = 0.7
 } else {
-	set terminal pngcairo size 1200,760 noenhanced font "DejaVu Sans,11" background rgb "white"
+	set terminal pngcairo size 1200,fig_height noenhanced font "DejaVu Sans,11" background rgb "white"
 	font_small = ",9"; font_title = ",14"
 	pscale = 1
 }
@@ -35,5 +37,5 @@ set title font font_title
 set key opaque box lc rgb "#cccccc" samplen 3 spacing 1.1 Left reverse
 
 # The caption: machine, backend, harvest, layout, workload, revision (one line per run).
-set label 100 caption at screen 0.01, screen 0.012 + 0.022 * caption_lines left front font font_small tc rgb "#555555"
+set label 100 caption at screen 0.01, screen (9.0 + 17 * caption_lines) / fig_height left front font font_small tc rgb "#555555"
 set bmargin 4 + 1.4 * caption_lines

@@ -23,7 +23,8 @@ set yrange [ymin:ymax]
 eval "set xtics ".xticlist
 if (strlen(yticlist)) { eval "set ytics ".yticlist }
 set key outside right top vertical
-tdt(i) = tdash[i] == 1 ? 1 : 2
+# what the numbers over the points are: below the lines, where the figure is empty
+set label 30 share_title at graph 0.98, graph 0.04 right font font_small tc rgb "#333333"
 do for [l=1:nlimits] {
 	set arrow l from graph 0, first limit[l] to graph 1, first limit[l] nohead lc rgb "#B00000" lw 2 dt 1 front
 	set label 10 + l sprintf("downtime limit %g ms", limit[l]) at graph 0.99, first limit[l] offset 0, 0.8 right tc rgb "#B00000"
@@ -31,6 +32,6 @@ do for [l=1:nlimits] {
 plot for [i=1:n] datadir."/".figure.".dat" index (i-1) using 1:2 \
 		with linespoints lw 2 pt ptype(color[i]) ps 1.3*pscale dt dash[i] lc rgb col(color[i]) title title[i], \
 	for [i=1:tn] datadir."/".figure.".tracking.dat" index (i-1) using 1:2 \
-		with linespoints lw 2 pt 5 ps pscale dt tdt(i) lc rgb "#333333" title ttitle[i], \
+		with linespoints lw 2 pt 5 ps pscale dt tdash[i] lc rgb "#333333" title ttitle[i], \
 	datadir."/".figure.".share.dat" using 1:2:3 with labels offset 0, 1.2 font font_small tc rgb "#333333" \
 		notitle

@@ -20,7 +20,7 @@ pad = ngroups < 3 ? (3 - ngroups) * 0.5 : 0
 set yrange [-0.6 - pad:ngroups - 0.4 + pad]
 set xrange [0:122]
 set xtics 0, 20, 100
-set lmargin 42
+set lmargin label_chars + 3
 set style fill solid 0.9 noborder
 set key outside right top vertical
 y(i) = ngroups - 1 - i

@@ -17,7 +17,7 @@ set grid noytics
 pad = ngroups < 3 ? (3 - ngroups) * 0.5 : 0
 set yrange [-0.6 - pad:ngroups - 0.4 + pad]
 set xrange [0:xmax]
-set lmargin 42
+set lmargin label_chars + 3
 set style fill solid 0.85 noborder
 set key bottom right
 # the floor

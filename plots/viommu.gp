@@ -22,7 +22,7 @@ set logscale x 10
 set format x "%g"
 set xrange [xfloor:xmax]
 if (strlen(xticlist)) { eval "set xtics ".xticlist }
-set lmargin 30
+set lmargin label_chars + 3
 set style fill solid 0.85 noborder
 set key bottom right
 density(r) = r == 1 ? 0.85 : 0.45

@@ -29,7 +29,7 @@ struct ds_cmp_opts {
 };
 
 /* The defaults above (threshold DS_CMP_THRESHOLD). */
-#define DS_CMP_THRESHOLD 0.05
+#define DS_CMP_THRESHOLD 0.10
 void ds_cmp_default_opts(struct ds_cmp_opts *o);
 
 enum ds_cmp_verdict {

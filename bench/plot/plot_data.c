@@ -564,9 +564,24 @@ struct bars {
 	FILE *f;
 };
 
-static void ytics_var(FILE *vars, const struct names *labels)
+/*
+ * The y tics of a bar chart, and the figure's height: past a dozen or so
+ * groups the default 760 pixels would squeeze the labels into each other,
+ * so each bar gets about 22 pixels.
+ */
+static void ytics_var(FILE *vars, const struct names *labels, size_t bars_per_group)
 {
-	size_t i;
+	size_t i, height = 200 + labels->n * (bars_per_group * 22 + 8);
+
+	size_t longest = 0;
+
+	if (height > 760)
+		fprintf(vars, "fig_height = %zu\n", height > 4000 ? 4000 : height);
+	/* room on the left for the longest label, in characters (the tic font) */
+	for (i = 0; i < labels->n; i++)
+		if ((size_t)ds_columns(labels->v[i]) > longest)
+			longest = (size_t)ds_columns(labels->v[i]);
+	fprintf(vars, "label_chars = %zu\n", longest);
 
 	/* labels go top to bottom: the first at the top */
 	fprintf(vars, "ngroups = %zu\nytics = '(", labels->n);
@@ -586,9 +601,11 @@ static void row_label(char *buf, size_t len, const struct ds_rf_row *row, size_t
 {
 	char size[32];
 
-	snprintf(buf, len, "%s%s%s %s %s %s (%s)", nharvests > 1 ? row->harvest : "",
+	/* the op only when it is not the usual GET_BITMAP */
+	snprintf(buf, len, "%s%s%s %s%s%s %s (%s)", nharvests > 1 ? row->harvest : "",
 		 nharvests > 1 ? " " : "", size_name(size, sizeof(size), row->device_bytes),
-		 row->layout, row->op, row->request, row->path);
+		 row->layout, strcmp(row->op, "get_bitmap") ? " " : "",
+		 strcmp(row->op, "get_bitmap") ? row->op : "", row->request, row->path);
 }
 
 static int fig_ratio(const struct ds_plot_run *runs, size_t nruns, FILE *dat, FILE *vars,
@@ -649,7 +666,7 @@ static int fig_ratio(const struct ds_plot_run *runs, size_t nruns, FILE *dat, FI
 		}
 	if (!ret && nbars) {
 		*have = true;
-		ytics_var(vars, &labels);
+		ytics_var(vars, &labels, nruns);
 		if (nruns > 1) {
 			fprintf(vars, "xmax = %.6g\nnclasses = %zu\narray classtitle[%zu] = [",
 				max * 1.15 + 0.5, nruns, nruns);
@@ -769,7 +786,7 @@ static int fig_viommu(const struct ds_plot_run *runs, size_t nruns, FILE *dat, F
 		}
 	if (!ret && nbars) {
 		*have = true;
-		ytics_var(vars, &labels);
+		ytics_var(vars, &labels, 2 * nruns);
 		/* log axis: bars start at a floor below the shortest one */
 		fprintf(vars, "xfloor = %.6g\nxmax = %.6g\nnruns = %zu\narray runtitle[%zu] = [",
 			lo / 4, hi * 12, nruns, nruns);
@@ -839,7 +856,7 @@ static int fig_phases(const struct ds_plot_run *runs, size_t nruns, FILE *dat, F
 	if (!ret && nbars) {
 		*have = true;
 		/* y runs top down: the data's y is the label's index, flipped in the script */
-		ytics_var(vars, &labels);
+		ytics_var(vars, &labels, 1);
 		fprintf(vars, "nphases = %zu\narray phase[%zu] = [", phases.n, phases.n);
 		for (p = 0; p < phases.n; p++) {
 			fputs(p ? ", " : "", vars);
@@ -1013,8 +1030,9 @@ static int fig_downtime(const struct ds_plot_run *runs, size_t nruns, FILE *dat,
 					else if (t / 1e6 > s->p[j].y)
 						s->p[j] = (struct pt){x, t / 1e6, harvest / 1e6};
 				}
-				/* colour by bandwidth, whatever the harvest */
+				/* colour by bandwidth; the dash tells harvests (and runs) apart */
 				s->color = c + 1;
+				s->dash = (int)(r * rf->nharvests + h) + 1;
 			}
 		/* the tracking part: the slowest final harvest at each size */
 		for (h = 0; h < rf->nharvests && !ret; h++) {
@@ -1029,6 +1047,7 @@ static int fig_downtime(const struct ds_plot_run *runs, size_t nruns, FILE *dat,
 				ret = -ENOMEM;
 				break;
 			}
+			s->dash = (int)(r * rf->nharvests + h) + 1;
 			for (i = 0; i < rf->ndowntime && !ret; i++) {
 				const struct ds_rf_downtime *e = &rf->downtime[i];
 				double x = (double)e->device_bytes / GIB, t = (double)e->final_harvest_ns / 1e6;
@@ -1044,37 +1063,50 @@ static int fig_downtime(const struct ds_plot_run *runs, size_t nruns, FILE *dat,
 				else if (t > s->p[j].y)
 					s->p[j] = (struct pt){x, t, e->tracking_share};
 			}
-			/*
-			 * At the run's own bandwidth, the tracking share of the estimate
-			 * the line shows (the worst at that size), as a label: one a point.
-			 */
-			for (i = 0; i < rf->ndowntime; i++) {
-				const struct ds_rf_downtime *e = &rf->downtime[i], *w = e;
-				size_t j;
+		}
+		/*
+		 * At the run's own bandwidth, the tracking share of the estimate
+		 * the line shows (the worst at that size), as one label a size that
+		 * names each harvest when there are several.
+		 */
+		for (i = 0; i < rf->ndowntime; i++) {
+			const struct ds_rf_downtime *e = &rf->downtime[i];
+			char label[256] = "";
+			size_t used = 0, j;
+			double top = 0;
 
-				if (strcmp(e->harvest, rf->harvests[h]))
-					continue;
+			for (j = 0; j < i; j++)
+				if (rf->downtime[j].device_bytes == e->device_bytes)
+					break;
+			if (j < i)
+				continue; /* this size is labelled already */
+			for (h = 0; h < rf->nharvests; h++) {
+				const struct ds_rf_downtime *w = NULL;
+				char share[32];
+				int n;
+
 				for (j = 0; j < rf->ndowntime; j++) {
 					const struct ds_rf_downtime *o = &rf->downtime[j];
 
-					if (o->device_bytes != e->device_bytes ||
-					    strcmp(o->harvest, e->harvest))
-						continue;
-					if (o->downtime_ns > w->downtime_ns ||
-					    (o->downtime_ns == w->downtime_ns && j < (size_t)(w - rf->downtime)))
+					if (o->device_bytes == e->device_bytes &&
+					    !strcmp(o->harvest, rf->harvests[h]) &&
+					    (!w || o->downtime_ns > w->downtime_ns))
 						w = o;
 				}
-				if (w != e)
-					continue; /* not the worst, or a tie won by an earlier one */
-				if (e->tracking_share < 0.0001)
-					fprintf(share_dat, "%.9g %.9g \"<0.01%% tracking\"\n",
-						(double)e->device_bytes / GIB,
-						(double)e->downtime_ns / 1e6);
+				if (!w)
+					continue;
+				if (w->tracking_share < 0.0001)
+					snprintf(share, sizeof(share), "<0.01%%");
 				else
-					fprintf(share_dat, "%.9g %.9g \"%.2g%% tracking\"\n",
-						(double)e->device_bytes / GIB,
-						(double)e->downtime_ns / 1e6, e->tracking_share * 100);
+					snprintf(share, sizeof(share), "%.2g%%", w->tracking_share * 100);
+				n = snprintf(label + used, sizeof(label) - used, "%s%s",
+					     used ? " / " : "", share);
+				if (n > 0 && (size_t)n < sizeof(label) - used)
+					used += (size_t)n;
+				top = fmax(top, (double)w->downtime_ns / 1e6);
 			}
+			fprintf(share_dat, "%.9g %.9g \"%s\"\n", (double)e->device_bytes / GIB, top,
+				label);
 		}
 	}
 	if (!ret && pl.n) {
@@ -1095,6 +1127,22 @@ static int fig_downtime(const struct ds_plot_run *runs, size_t nruns, FILE *dat,
 				hi = fmax(hi, (double)limits[i] / 1e6);
 			fprintf(vars, "ymin = %.9g\nymax = %.9g\n", lo / 2, hi * 2.5);
 			write_log_tics(vars, "yticlist", lo / 2, hi * 2.5);
+		}
+		/* the labels' key: whose share each number is */
+		{
+			const struct ds_run_folder *rf0 = runs[0].rf;
+			char who[256] = "";
+			size_t used = 0;
+
+			for (h = 0; rf0->nharvests > 1 && h < rf0->nharvests; h++) {
+				int n = snprintf(who + used, sizeof(who) - used, "%s%s", h ? " / " : " (",
+						 rf0->harvests[h]);
+
+				if (n > 0 && (size_t)n < sizeof(who) - used)
+					used += (size_t)n;
+			}
+			fprintf(vars, "share_title = \"numbers over the points: the tracking share of the estimate at the run's bandwidth%s%s\"\n",
+				who, rf0->nharvests > 1 ? ")" : "");
 		}
 		fprintf(vars, "nlimits = %zu\narray limit[%zu] = [", nlimits, nlimits);
 		for (i = 0; i < nlimits; i++)
