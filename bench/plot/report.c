@@ -216,16 +216,26 @@ static void section_runs(FILE *f, const struct ds_plot_run *runs, size_t nruns)
 	}
 	fputs("</tr>\n", f);
 	meta_row(f, "started (UTC)", runs, nruns, get_meta, "created_utc");
-	meta_row(f, "ended (UTC)", runs, nruns, get_meta, "ended_utc");
-	meta_row(f, "dirtyscope", runs, nruns, get_tool, "version");
-	meta_row(f, "git revision", runs, nruns, get_tool, "git_revision");
+	fputs("<tr><th>dirtyscope</th>", f);
+	for (r = 0; r < nruns; r++) {
+		fputs("<td>", f);
+		json_text(f, get_tool(runs[r].rf, "version"));
+		fputs(" (", f);
+		json_text(f, get_tool(runs[r].rf, "git_revision"));
+		fputs(")</td>", f);
+	}
+	fputs("</tr>\n", f);
 	fputs("<tr><th>command line</th>", f);
 	for (r = 0; r < nruns; r++) {
 		json_t *cl = json_object_get(runs[r].rf->meta, "command_line");
 
-		fputs("<td><code>dirtyscope", f);
+		/* the writer records argv with the program's name first; say it once */
+		fputs("<td><code>", f);
+		if (!json_is_string(json_array_get(cl, 0)) ||
+		    strcmp(json_string_value(json_array_get(cl, 0)), "dirtyscope"))
+			fputs("dirtyscope ", f);
 		json_array_foreach(cl, d, v) {
-			fputc(' ', f);
+			fputs(d ? " " : "", f);
 			esc(f, json_string_value(v));
 		}
 		fputs("</code></td>", f);
@@ -239,15 +249,24 @@ static void section_runs(FILE *f, const struct ds_plot_run *runs, size_t nruns)
 
 		fputs("<td>", f);
 		for (d = 0; d < rf->ndevices; d++) {
-			fprintf(f, "%s%s ", d ? "; " : "",
-				ds_human_bytes(buf, sizeof(buf), rf->devices[d].device_bytes));
+			fprintf(f, "%s%s ", d ? ", " : "",
+				ds_human_size(buf, sizeof(buf), rf->devices[d].device_bytes));
 			esc(f, rf->devices[d].layout);
-			fprintf(f, " (%llu mappings, %s)", (unsigned long long)rf->devices[d].mappings,
-				rf->devices[d].group);
+			/* the group once, unless the devices differ in it */
+			if (d && strcmp(rf->devices[d].group, rf->devices[0].group))
+				fprintf(f, " (%s)", rf->devices[d].group);
 		}
+		fprintf(f, "; group %s</td>", rf->devices[0].group);
+	}
+	fputs("</tr>\n", f);
+	fputs("<tr><th>workload</th>", f);
+	for (r = 0; r < nruns; r++) {
+		fputs("<td>", f);
+		json_text(f, json_object_get(json_object_get(runs[r].rf->meta, "config"), "workload"));
 		fputs("</td>", f);
 	}
 	fputs("</tr>\n", f);
+	meta_row(f, "iterations", runs, nruns, get_meta, "iterations");
 	meta_row(f, "CPU", runs, nruns, get_host, "cpu_model");
 	meta_row(f, "cores", runs, nruns, get_host, "cores");
 	fputs("<tr><th>memory</th>", f);
@@ -264,11 +283,16 @@ static void section_runs(FILE *f, const struct ds_plot_run *runs, size_t nruns)
 	meta_row(f, "hypervisor", runs, nruns, get_host, "hypervisor");
 	meta_row(f, "emulated CPU", runs, nruns, get_host, "emulated");
 	meta_row(f, "NUMA nodes", runs, nruns, get_host, "numa_nodes");
+	fputs("</table>\n<details><summary>every option, the clock, hugepages, placement</summary>\n"
+	      "<table class=\"meta\">\n",
+	      f);
+	meta_row(f, "ended (UTC)", runs, nruns, get_meta, "ended_utc");
 	meta_row(f, "hugepages", runs, nruns, get_host, "hugepages");
 	fprintf(f, "<tr><th>clock pair (ns)</th>");
 	for (r = 0; r < nruns; r++)
 		fprintf(f, "<td>%llu</td>", (unsigned long long)runs[r].rf->clock_pair_ns);
 	fputs("</tr>\n", f);
+	meta_row(f, "placement", runs, nruns, get_meta, "placement");
 	/* the options, every key any run has */
 	{
 		json_t *keys = json_object();
@@ -296,7 +320,13 @@ static void section_runs(FILE *f, const struct ds_plot_run *runs, size_t nruns)
 		}
 		json_decref(keys);
 	}
-	fputs("</table>\n", f);
+	fputs("</table>\n</details>\n", f);
+}
+
+/* The main table: the steady tracking calls; the rest (other stages, workload steps) apart. */
+static bool main_row(const struct ds_rf_row *r)
+{
+	return !strcmp(r->stage, "steady") && strcmp(r->op, "dirty") && strcmp(r->op, "populate");
 }
 
 static void rows_table(FILE *f, const struct ds_run_folder *rf, bool steady)
@@ -305,7 +335,7 @@ static void rows_table(FILE *f, const struct ds_run_folder *rf, bool steady)
 	size_t i, n = 0;
 
 	for (i = 0; i < rf->nrows; i++)
-		n += !strcmp(rf->rows[i].stage, "steady") == steady;
+		n += main_row(&rf->rows[i]) == steady;
 	if (!n) {
 		fputs("<p class=\"note\">No rows.</p>\n", f);
 		return;
@@ -317,7 +347,7 @@ static void rows_table(FILE *f, const struct ds_run_folder *rf, bool steady)
 	for (i = 0; i < rf->nrows; i++) {
 		const struct ds_rf_row *r = &rf->rows[i];
 
-		if (!strcmp(r->stage, "steady") != steady)
+		if (main_row(r) != steady)
 			continue;
 		fputs("<tr>", f);
 		td_text(f, r->harvest);
@@ -469,8 +499,8 @@ static void section_compare(FILE *f, const struct ds_plot_run *runs)
 		runs[0].nset == 1 || runs[1].nset == 1
 			? "One run a side: the interval does not hold the noise between runs."
 			: "Repeats pooled: runs, then samples, resampled.");
-	fputs("<table>\n<tr><th>harvest</th><th>device</th><th>layout</th><th>op</th>"
-	      "<th>request</th><th>path</th><th>n</th><th>median ",
+	fputs("<table>\n<tr><th>harvest</th><th>device</th><th>kind of call</th><th>n</th>"
+	      "<th>median ",
 	      f);
 	esc(f, runs[0].label);
 	fputs("</th><th>median ", f);
@@ -489,10 +519,18 @@ static void section_compare(FILE *f, const struct ds_plot_run *runs)
 		fputs("<tr>", f);
 		td_text(f, r->harvest);
 		td_num(f, ds_human_size(buf[0], sizeof(buf[0]), r->device_bytes));
-		td_text(f, r->layout);
-		td_text(f, r->op);
-		td_text(f, r->request);
-		td_text(f, r->path);
+		/* as the figures name them: the op only when it is not GET_BITMAP */
+		fputs("<td>", f);
+		esc(f, r->layout);
+		if (strcmp(r->op, "get_bitmap")) {
+			fputc(' ', f);
+			esc(f, r->op);
+		}
+		fputc(' ', f);
+		esc(f, r->request);
+		fputs(" (", f);
+		esc(f, r->path);
+		fputs(")</td>", f);
 		snprintf(buf[0], sizeof(buf[0]), "%llu/%llu", (unsigned long long)r->n[0],
 			 (unsigned long long)r->n[1]);
 		td_num(f, buf[0]);
@@ -578,23 +616,29 @@ int ds_plot_report(const char *path, const struct ds_plot_run *runs, size_t nrun
 	fputs("<a href=\"#figures\">figures</a><a href=\"#profiler\">profiler</a></nav>\n", f);
 
 	section_runs(f, runs, nruns);
-	fputs("<h2 id=\"summary\">Summary: the steady iterations</h2>\n", f);
+	fputs("<h2 id=\"summary\">Summary: the tracking calls of the steady iterations</h2>\n", f);
 	for (r = 0; r < nruns; r++) {
+		/* several runs: the comparison below has their medians side by side */
 		if (nruns > 1) {
-			fputs("<h3>", f);
+			fputs("<details><summary>", f);
 			esc(f, runs[r].label);
-			fputs("</h3>\n", f);
+			fprintf(f, ": %zu rows</summary>\n", runs[r].rf->nrows);
 		}
 		rows_table(f, runs[r].rf, true);
+		if (nruns > 1)
+			fputs("</details>\n", f);
 	}
 	fputs("<h2 id=\"downtime\">Downtime estimates</h2>\n", f);
 	for (r = 0; r < nruns; r++) {
+		/* several runs: figure 5 overlays them; the tables are there to look up */
 		if (nruns > 1) {
-			fputs("<h3>", f);
+			fputs("<details><summary>", f);
 			esc(f, runs[r].label);
-			fputs("</h3>\n", f);
+			fprintf(f, ": %zu estimates</summary>\n", runs[r].rf->ndowntime);
 		}
 		downtime_table(f, runs[r].rf);
+		if (nruns > 1)
+			fputs("</details>\n", f);
 	}
 	if (nruns == 2)
 		section_compare(f, runs);
@@ -614,7 +658,8 @@ int ds_plot_report(const char *path, const struct ds_plot_run *runs, size_t nrun
 			phases_table(f, runs[r].rf);
 		else
 			fputs("<p class=\"note\">No profiled iterations.</p>\n", f);
-		fputs("<details><summary>setup, warm-up, churn, cycle and teardown rows</summary>\n",
+		fputs("<details><summary>setup, warm-up, churn, cycle and teardown rows, and the "
+		      "workload steps</summary>\n",
 		      f);
 		rows_table(f, runs[r].rf, false);
 		fputs("</details>\n", f);

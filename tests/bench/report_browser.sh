@@ -82,6 +82,22 @@ width=$(echo "$line" | sed -n 's/.*width=\([0-9]*\).*/\1/p')
 [ -n "$width" ] && [ "$width" -le 1300 ] && ok "no horizontal overflow (page width $width)" ||
 	ko "the page is wider than the window ($width)"
 
+# Two runs: the comparison table too must fit the window.
+python3 "$gen" slow "$tmp/run" "$tmp/run2" 1.3 || exit 1
+rm -rf "$tmp/run2/plots"
+"$bin" plot --label base,new --out "$tmp/two" "$tmp/run" "$tmp/run2" >/dev/null ||
+	{ echo "FAIL: dirtyscope plot of two runs" >&2; exit 1; }
+with_check "$tmp/two/report.html" "$tmp/check2.html"
+line=$(browse "$tmp/check2.html")
+echo "chromium, two runs: $line"
+case $line in
+"CHECK images=$nfig broken=0 svgs=0 empty=0 "*) ok "two runs: all $nfig figures loaded and decoded" ;;
+*) ko "two runs: figures did not all render: $line" ;;
+esac
+width=$(echo "$line" | sed -n 's/.*width=\([0-9]*\).*/\1/p')
+[ -n "$width" ] && [ "$width" -le 1300 ] && ok "two runs: no horizontal overflow (page width $width)" ||
+	ko "two runs: the page is wider than the window ($width)"
+
 # Negative control: one figure's data cut in half must show as broken.
 python3 -c 'import sys, re
 s = open(sys.argv[1]).read()
