@@ -620,9 +620,13 @@ int ds_plot_report(const char *path, const struct ds_plot_run *runs, size_t nrun
 	for (r = 0; r < nruns; r++) {
 		/* several runs: the comparison below has their medians side by side */
 		if (nruns > 1) {
+			size_t n = 0, i;
+
+			for (i = 0; i < runs[r].rf->nrows; i++)
+				n += main_row(&runs[r].rf->rows[i]);
 			fputs("<details><summary>", f);
 			esc(f, runs[r].label);
-			fprintf(f, ": %zu rows</summary>\n", runs[r].rf->nrows);
+			fprintf(f, ": %zu rows</summary>\n", n);
 		}
 		rows_table(f, runs[r].rf, true);
 		if (nruns > 1)
