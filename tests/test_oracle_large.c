@@ -7,7 +7,8 @@
  * pages up. Here mappings of up to 300,000 pages (73 summary words) get
  * clusters of pins, DMA_RW writes, unpins, an IOMMU group coming and
  * going, and harvests merged and per mapping at odd offsets; every errno
- * and every bitmap byte must be the oracle's.
+ * and every bitmap byte must be the oracle's, with and without the
+ * concurrent mode (its atomic marks and its RCU index of the mappings).
  *
  *   test_oracle_large [SEEDS]    (default 40)
  */
@@ -233,7 +234,7 @@ static void one_op(struct pair *p, struct rng *r)
 	}
 }
 
-static unsigned long run(const char *harvest, uint64_t seed, uint8_t *mem)
+static unsigned long run(const char *harvest, bool concurrent, uint64_t seed, uint8_t *mem)
 {
 	struct dt_container_config cfg;
 	struct pair p = {.mem = mem, .harvest = harvest, .seed = seed};
@@ -241,6 +242,8 @@ static unsigned long run(const char *harvest, uint64_t seed, uint8_t *mem)
 
 	dt_container_config_init(&cfg);
 	cfg.harvest = harvest;
+	/* The concurrent mode's own paths (atomic marks, the RCU index), one thread at a time. */
+	cfg.concurrent = concurrent;
 	if (dt_container_create(&cfg, &p.e) < 0 || oracle_container_create(&cfg, &p.o) < 0) {
 		fprintf(stderr, "test_oracle_large: cannot create the containers\n");
 		return 1;
@@ -272,7 +275,7 @@ int main(int argc, char **argv)
 	}
 	for (h = dt_harvest_names(); *h; h++)
 		for (s = 1; s <= seeds; s++)
-			diff += run(*h, s, mem);
+			diff += run(*h, false, s, mem) + run(*h, true, s, mem);
 	munmap(mem, WINDOW_PAGES * PG);
 	printf("test_oracle_large: %" PRIu64 " sequences per harvest, %lu differences\n", seeds,
 	       diff);

@@ -20,6 +20,7 @@
 #include "output.h"
 #include "run.h"
 #include "version.h"
+#include "vfio_bind.h"
 
 /* The signal that asks the run to end (SIGINT, SIGTERM, SIGHUP); 0 while none came. */
 static volatile sig_atomic_t stop_signal;
@@ -204,11 +205,15 @@ static void measure_clock(struct ds_result *r)
 	r->clock_resolution_ns = (uint64_t)res.tv_sec * 1000000000u + (uint64_t)res.tv_nsec;
 }
 
-/* Devices: every layout at every size, size by size, each on its own 1 GiB-aligned window. */
+/*
+ * Devices: every layout at every size, size by size, each on its own 1 GiB-aligned
+ * window (in a container of its own, the windows apart all the same: a
+ * run's addresses read the same whatever the device).
+ */
 static int setup_devices(struct ds_run *run)
 {
 	const struct ds_run_opts *o = run->opts;
-	uint64_t iova = DS_IOVA_BASE, total_pages = 0, total_mappings = 0;
+	uint64_t iova = DS_IOVA_BASE;
 	size_t s, l, i = 0;
 	int ret;
 
@@ -221,31 +226,8 @@ static int setup_devices(struct ds_run *run)
 			run->ndevices = i + 1;
 			if (ret)
 				return ret;
-			total_pages += run->devices[i].pages;
-			total_mappings += run->devices[i].ninitial;
 			iova += (o->sizes[s] + (1ull << 30) - 1) & ~((1ull << 30) - 1);
 		}
-	}
-	if (total_mappings > DT_DMA_LIMIT_DEFAULT)
-		return ds_run_bad("--layout: the devices ask for %llu mappings, more than the 65535 a "
-				  "type1 container allows",
-				  (unsigned long long)total_mappings);
-	run->container_device = 0;
-	if (run->ndevices > 1) {
-		struct ds_device_info all = {
-			.device_bytes = 0,
-			.mappings = total_mappings,
-			.pages = total_pages,
-			.iova_base = DS_IOVA_BASE,
-		};
-
-		snprintf(all.layout, sizeof(all.layout), "all");
-		snprintf(all.group, sizeof(all.group), "%s", group_name(o));
-		for (i = 0; i < run->ndevices; i++)
-			all.device_bytes += run->devices[i].size;
-		if (ds_result_add_device(&run->result, &all) < 0)
-			return ds_run_bad("out of memory");
-		run->container_device = (uint16_t)run->ndevices;
 	}
 	return 0;
 }
@@ -360,15 +342,13 @@ static int finish(struct ds_run *run, struct ds_outdir *od, int status)
 	return status;
 }
 
+static int run_folder(struct ds_run_opts *op);
+
 int cmd_run(int argc, char **argv)
 {
 	struct ds_run_opts o;
-	struct ds_run run;
-	struct ds_outdir od;
-	const char *why;
-	uint64_t largest = 0;
-	size_t i;
-	int ret, status = 0;
+	struct ds_vfio_dev vdev = {0};
+	int ret;
 
 	/* From the first moment: a signal during setup must not lose the folder. */
 	catch_signals();
@@ -377,9 +357,33 @@ int cmd_run(int argc, char **argv)
 		return 0;
 	if (ret)
 		return ret;
+	if (o.vfio_device) {
+		char why[256];
+
+		ret = ds_vfio_acquire(NULL, o.vfio_device, o.bind, &vdev, why, sizeof(why));
+		if (ret < 0)
+			return ds_run_bad("--vfio-device %s: %s", o.vfio_device, why);
+		o.device = vdev.group;
+	}
 	ret = ds_run_validate(&o);
-	if (ret)
-		return ret;
+	if (!ret)
+		ret = run_folder(&o);
+	/* The device goes back to its driver, whatever happened (a signal included). */
+	if (o.vfio_device)
+		ds_vfio_release(&vdev);
+	return ret;
+}
+
+/* Everything after the options: the devices, the measurement, the folder. */
+static int run_folder(struct ds_run_opts *op)
+{
+	struct ds_run_opts o = *op;
+	struct ds_run run;
+	struct ds_outdir od;
+	const char *why;
+	uint64_t largest = 0;
+	size_t i;
+	int ret, status = 0;
 
 	memset(&run, 0, sizeof(run));
 	run.opts = &o;

@@ -32,6 +32,9 @@
 
 struct ds_run_opts {
 	const char *backend;
+	const char *device;	 /* what the backend opens (vfio: the group file) */
+	const char *vfio_device; /* --vfio-device BDF */
+	bool bind;		 /* --bind */
 	const char *harvests[DS_MAX_HARVESTS];
 	size_t nharvests;
 	uint64_t sizes[DS_MAX_SIZES]; /* --device-size, in the order given */
@@ -54,6 +57,8 @@ struct ds_run_opts {
 	int numa_node; /* -1: none */
 	uint64_t seed;
 	struct ds_downtime_params downtime;
+	/* --marking during: workload threads mark while the harvests run. */
+	bool marking_during;
 	const char *out;
 	bool force;
 	bool progress;
@@ -69,7 +74,7 @@ struct ds_run_workload {
 	void *state;
 };
 
-/* A device as one harvest's container holds it: its mappings and workloads. */
+/* A device in its container for one harvest: the container, its mappings, its workloads. */
 struct ds_run_instance {
 	struct ds_device dev;
 	struct ds_run_workload wl[DS_MAX_WORKLOADS];
@@ -104,7 +109,6 @@ struct ds_run {
 	struct ds_result result;
 	struct ds_run_device *devices;
 	size_t ndevices;
-	struct dt_container *c[DS_MAX_HARVESTS];
 	struct ds_pool *pool;
 	/* The user's bitmap buffer, as large as the largest request. */
 	uint64_t *user;
@@ -112,8 +116,6 @@ struct ds_run {
 	uint8_t harvest;  /* index of the harvest running */
 	uint8_t stage;	  /* enum ds_stage of the calls being made */
 	uint32_t iteration;
-	/* The device index for container-wide calls: the pseudo device "all" when several. */
-	uint16_t container_device;
 	bool profiling;	  /* the profiler pass: phases, no samples */
 	bool stream;	  /* append every sample to samples.csv as it is taken */
 	volatile int *stop; /* set by SIGINT, SIGTERM, SIGHUP */

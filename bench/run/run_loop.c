@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * run_loop.c - the measurement loop of `dirtyscope run`, after the KVM
- * dirty-log perf test. Per harvest a container with the same devices:
+ * dirty-log perf test. Every device has a container of its own per
+ * harvest, as a VM's assigned device would (so that a device's costs do
+ * not depend on the mappings of the other sizes and layouts of the run):
  * map, populate (its own phase), START; then iterations of dirty -> merged
  * GET, dirty -> a GET per mapping, the harvests alternating iteration by
  * iteration (A B A B) so that drift hits all of them; the first --warmup
@@ -14,6 +16,7 @@
  * memory and plan: the calls they ask for are made and timed here.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +38,12 @@ static int fail(struct ds_run *run, int err, const char *what)
 static bool stopped(const struct ds_run *run)
 {
 	return run->stop && *run->stop;
+}
+
+/* The container that holds @d for the harvest running. */
+static struct dt_container *cont(const struct ds_run *run, const struct ds_run_device *d)
+{
+	return d->inst[run->harvest].dev.c;
 }
 
 static int record(struct ds_run *run, struct ds_sample *s)
@@ -150,7 +159,7 @@ static uint64_t merged_bytes(const struct ds_device *dev, uint64_t base)
 static int timed_get(struct ds_run *run, struct ds_run_device *d, uint64_t iova, uint64_t size,
 		     enum ds_request req, enum ds_path path, uint32_t mapping, uint64_t written)
 {
-	struct dt_container *c = run->c[run->harvest];
+	struct dt_container *c = cont(run, d);
 	uint64_t pages = size / DS_PGSIZE, bytes = dt_bitmap_bytes(pages), t0, t1;
 	struct dt_bitmap bm = {.pgsize = DS_PGSIZE, .size = bytes, .data = run->user};
 	struct ds_sample s = {
@@ -209,7 +218,7 @@ static int harvest_per_mapping(struct ds_run *run, struct ds_run_device *d)
 static int timed_unmap(struct ds_run *run, struct ds_run_device *d, uint64_t iova, uint64_t size,
 		       uint32_t mapping, bool tracking)
 {
-	struct dt_container *c = run->c[run->harvest];
+	struct dt_container *c = cont(run, d);
 	uint64_t pages = size / DS_PGSIZE, bytes = dt_bitmap_bytes(pages), unmapped = 0, t0, t1;
 	struct dt_bitmap bm = {.pgsize = DS_PGSIZE, .size = bytes, .data = run->user};
 	struct ds_sample s = {
@@ -245,7 +254,7 @@ static int timed_unmap(struct ds_run *run, struct ds_run_device *d, uint64_t iov
 static int timed_map(struct ds_run *run, struct ds_run_device *d, const struct ds_mapping *m,
 		     uint32_t mapping)
 {
-	struct dt_container *c = run->c[run->harvest];
+	struct dt_container *c = cont(run, d);
 	struct ds_sample s = {
 		.op = DS_OP_MAP,
 		.request = DS_REQ_MAPPING,
@@ -330,22 +339,19 @@ static int dirty(struct ds_run *run, struct ds_run_device *d)
 
 static int map_device(struct ds_run *run, struct ds_run_device *d)
 {
-	struct ds_device *dev = &d->inst[run->harvest].dev;
 	size_t i;
 	int ret;
 
-	dev->c = run->c[run->harvest];
-	dev->nmappings = 0;
 	for (i = 0; i < d->ninitial && !stopped(run); i++) {
 		ret = timed_map(run, d, &d->initial[i], (uint32_t)i);
 		if (ret < 0)
 			return ret;
-		dev->mappings[dev->nmappings++] = d->initial[i];
 	}
 	return 0;
 }
 
-static int setup_workloads(struct ds_run *run, struct ds_run_device *d)
+/* The workloads' setup (@populate false), or their populate phase, timed (true). */
+static int setup_workloads(struct ds_run *run, struct ds_run_device *d, bool populate)
 {
 	struct ds_run_instance *in = &d->inst[run->harvest];
 	struct ds_sample s = {.op = DS_OP_POPULATE, .device = d->index};
@@ -354,11 +360,13 @@ static int setup_workloads(struct ds_run *run, struct ds_run_device *d)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < in->nwl; i++) {
+	for (i = 0; i < in->nwl && !populate; i++) {
 		ret = in->wl[i].ops->setup(&in->dev, &in->wl[i].params, &in->wl[i].state);
 		if (ret < 0)
 			return fail(run, ret, in->wl[i].ops->name);
 	}
+	if (!populate)
+		return 0;
 	/* Page faults are a phase of their own, never inside a measurement. */
 	t0 = ds_now_ns();
 	for (i = 0; i < in->nwl; i++) {
@@ -384,21 +392,28 @@ static void teardown_workloads(struct ds_run_instance *in)
 	}
 }
 
-static int timed_dirty_call(struct ds_run *run, enum ds_op op)
+static int timed_dirty_call(struct ds_run *run, struct ds_run_device *d, enum ds_op op)
 {
-	struct ds_sample s = {.op = (uint8_t)op};
+	struct ds_sample s = {.op = (uint8_t)op, .device = d->index, .pages = d->pages};
 	uint64_t t0 = ds_now_ns();
 	int ret;
 
-	ret = op == DS_OP_START ? dt_dirty_start(run->c[run->harvest])
-				: dt_dirty_stop(run->c[run->harvest]);
+	ret = op == DS_OP_START ? dt_dirty_start(cont(run, d)) : dt_dirty_stop(cont(run, d));
 	s.ns = ds_now_ns() - t0;
 	if (ret < 0)
 		return fail(run, ret, op == DS_OP_START ? "dirty START" : "dirty STOP");
-	/* START and STOP act on the whole container: every device at once. */
-	s.device = run->container_device;
-	s.pages = run->result.devices[run->container_device].pages;
 	return record(run, &s);
+}
+
+/* START or STOP of every device's container. */
+static int dirty_calls(struct ds_run *run, enum ds_op op)
+{
+	size_t k;
+	int ret = 0;
+
+	for (k = 0; k < run->ndevices && ret == 0 && !stopped(run); k++)
+		ret = timed_dirty_call(run, &run->devices[k], op);
+	return ret;
 }
 
 /* Add what the profiler counted since the last take to the matching phase total. */
@@ -416,7 +431,7 @@ static int take_phases(struct ds_run *run, struct ds_run_device *d, enum ds_requ
 	size_t i;
 	int ret;
 
-	ret = dt_profile_take(run->c[run->harvest], &p);
+	ret = dt_profile_take(cont(run, d), &p);
 	if (ret < 0)
 		return fail(run, ret, "reading the harvest profile");
 	for (i = 0; i < run->result.nphases; i++) {
@@ -455,7 +470,7 @@ static int dirty_step(struct ds_run *run, struct ds_run_device *d)
 	int ret = dirty(run, d);
 
 	if (ret == 0 && run->profiling) {
-		ret = dt_profile_take(run->c[run->harvest], &discard);
+		ret = dt_profile_take(cont(run, d), &discard);
 		if (ret < 0)
 			return fail(run, ret, "reading the harvest profile");
 	}
@@ -478,9 +493,13 @@ static void progress(struct ds_run *run, const char *what, uint64_t i, uint64_t 
 	fflush(stderr);
 }
 
-/* One iteration of one harvest over every device: dirty -> merged; dirty -> per mapping. */
+/*
+ * One iteration of one harvest over every device: dirty -> merged; dirty ->
+ * per mapping. With --marking during, the markers dirty all along instead.
+ */
 static int iteration(struct ds_run *r)
 {
+	bool during = r->opts->marking_during;
 	enum ds_path path;
 	size_t k;
 	int ret = 0;
@@ -488,12 +507,13 @@ static int iteration(struct ds_run *r)
 	for (k = 0; k < r->ndevices && ret == 0 && !stopped(r); k++) {
 		struct ds_run_device *d = &r->devices[k];
 
-		ret = dirty_step(r, d);
+		if (!during)
+			ret = dirty_step(r, d);
 		if (ret == 0)
 			ret = harvest_merged(r, d, &path);
 		if (ret == 0 && r->profiling)
 			ret = take_phases(r, d, DS_REQ_MERGED, path, 1);
-		if (ret == 0)
+		if (ret == 0 && !during)
 			ret = dirty_step(r, d);
 		if (ret == 0)
 			ret = harvest_per_mapping(r, d);
@@ -540,27 +560,51 @@ static int setup_one(struct ds_run *run)
 	int ret = 0;
 
 	run->stage = DS_STAGE_SETUP;
-	for (k = 0; k < run->ndevices && ret == 0; k++)
-		ret = map_device(run, &run->devices[k]);
-	for (k = 0; k < run->ndevices && ret == 0; k++)
-		ret = setup_workloads(run, &run->devices[k]);
-	if (ret == 0 && !stopped(run))
-		ret = timed_dirty_call(run, DS_OP_START);
+	/*
+	 * The workloads see the layout first and attach their groups, then
+	 * the mappings are made: a real kernel maps nothing before a group
+	 * has set the container's IOMMU. Setting up reads the array only.
+	 */
+	for (k = 0; k < run->ndevices && ret == 0; k++) {
+		struct ds_run_device *d = &run->devices[k];
+		struct ds_device *dev = &d->inst[run->harvest].dev;
+
+		memcpy(dev->mappings, d->initial, d->ninitial * sizeof(*d->initial));
+		dev->nmappings = d->ninitial;
+		ret = setup_workloads(run, d, false);
+		if (ret == 0)
+			ret = map_device(run, d);
+		if (ret == 0)
+			ret = setup_workloads(run, d, true);
+	}
+	if (ret == 0)
+		ret = dirty_calls(run, DS_OP_START);
+	return ret;
+}
+
+/* Phase timing on or off in every device's container; -EOPNOTSUPP from a backend without phases. */
+static int profile_all(struct ds_run *run, bool on)
+{
+	size_t k;
+	int ret = 0;
+
+	for (k = 0; k < run->ndevices && ret == 0; k++) {
+		ret = dt_profile_set(cont(run, &run->devices[k]), on);
+		if (ret == 0 && on)
+			ret = dt_profile_take(cont(run, &run->devices[k]), &(struct dt_profile){0});
+	}
 	return ret;
 }
 
 static int profile_one(struct ds_run *run)
 {
-	struct dt_container *c = run->c[run->harvest];
 	uint64_t i;
 	int ret;
 
-	ret = dt_profile_set(c, true);
+	ret = profile_all(run, true);
 	/* A backend without phases (a real kernel) has no profiler view: not an error. */
 	if (ret == -EOPNOTSUPP)
 		return 0;
-	if (ret == 0)
-		ret = dt_profile_take(c, &(struct dt_profile){0});
 	if (ret < 0)
 		return fail(run, ret, "turning the harvest profile on");
 	run->profiling = true;
@@ -570,7 +614,7 @@ static int profile_one(struct ds_run *run)
 	}
 	run->profiling = false;
 	if (ret == 0) {
-		ret = dt_profile_set(c, false);
+		ret = profile_all(run, false);
 		if (ret < 0)
 			fail(run, ret, "turning the harvest profile off");
 	}
@@ -579,9 +623,9 @@ static int profile_one(struct ds_run *run)
 
 static int cycle_one(struct ds_run *run)
 {
-	int ret = timed_dirty_call(run, DS_OP_STOP);
+	int ret = dirty_calls(run, DS_OP_STOP);
 
-	return ret ? ret : timed_dirty_call(run, DS_OP_START);
+	return ret ? ret : dirty_calls(run, DS_OP_START);
 }
 
 static int teardown_one(struct ds_run *run)
@@ -593,9 +637,102 @@ static int teardown_one(struct ds_run *run)
 	run->iteration = 0;
 	for (k = 0; k < run->ndevices && ret == 0; k++)
 		ret = unmap_all(run, &run->devices[k]);
-	if (ret == 0 && !stopped(run))
-		ret = timed_dirty_call(run, DS_OP_STOP);
+	if (ret == 0)
+		ret = dirty_calls(run, DS_OP_STOP);
 	return ret;
+}
+
+/*
+ * --marking during: a thread per workload thread keeps stepping its
+ * workload (DMA_RW writes, pins) while the harvests run, so that harvest
+ * latency is measured under marking load and the markers' rate under
+ * harvests.
+ */
+struct marker {
+	struct ds_run *run;
+	struct ds_run_device *d;
+	struct ds_run_workload *wl;
+	unsigned int thread;
+	pthread_t tid;
+	bool started;
+	volatile int *quit;
+	uint64_t steps, ns;
+	int err;
+};
+
+static void *marker_main(void *arg)
+{
+	struct marker *mk = arg;
+	uint64_t t0 = ds_now_ns(), step = 0;
+	int ret = 0;
+
+	while (!__atomic_load_n(mk->quit, __ATOMIC_ACQUIRE) && !stopped(mk->run) && ret == 0)
+		ret = mk->wl->ops->step(mk->wl->state, mk->thread, step++);
+	mk->ns = ds_now_ns() - t0;
+	mk->steps = step - (ret < 0);
+	mk->err = ret;
+	return NULL;
+}
+
+/* The harvests of the running harvest, with every marker of its devices marking. */
+static int measure_during(struct ds_run *run, uint64_t n)
+{
+	const struct ds_run_opts *o = run->opts;
+	struct marker *mk;
+	size_t nmk = 0, k, w, i;
+	volatile int quit = 0;
+	uint64_t it;
+	int ret = 0;
+
+	mk = calloc(run->ndevices * DS_MAX_WORKLOADS * o->threads, sizeof(*mk));
+	if (!mk)
+		return fail(run, -ENOMEM, "starting the markers");
+	for (k = 0; k < run->ndevices; k++) {
+		struct ds_run_instance *in = &run->devices[k].inst[run->harvest];
+
+		for (w = 0; w < in->nwl; w++)
+			for (i = 0; i < in->wl[w].params.threads; i++)
+				mk[nmk++] = (struct marker){.run = run, .d = &run->devices[k],
+							    .wl = &in->wl[w],
+							    .thread = (unsigned int)i,
+							    .quit = &quit};
+	}
+	for (i = 0; i < nmk && ret == 0; i++) {
+		ret = -pthread_create(&mk[i].tid, NULL, marker_main, &mk[i]);
+		mk[i].started = ret == 0;
+	}
+	if (ret < 0)
+		fail(run, ret, "starting the markers");
+	for (it = 1; it <= n && ret == 0 && !stopped(run); it++) {
+		progress(run, it <= o->warmup ? "warm-up iteration" : "iteration", it, n);
+		run->iteration = (uint32_t)it;
+		run->stage = it <= o->warmup ? DS_STAGE_WARMUP : DS_STAGE_STEADY;
+		ret = iteration(run);
+	}
+	__atomic_store_n(&quit, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < nmk; i++) {
+		struct ds_sample s = {.op = DS_OP_DIRTY, .device = mk[i].d->index, .mapping = mk[i].thread};
+
+		if (!mk[i].started)
+			continue;
+		pthread_join(mk[i].tid, NULL);
+		if (mk[i].err < 0 && ret == 0)
+			ret = fail(run, mk[i].err, mk[i].wl->ops->name);
+		/* One sample a marker: the pages it marked over the whole measurement, and how long. */
+		s.pages = mk[i].steps * (mk[i].wl->params.pages / mk[i].wl->params.threads);
+		s.ns = mk[i].ns;
+		run->stage = DS_STAGE_STEADY;
+		s.iteration = 0;
+		if (ret == 0)
+			ret = record(run, &s);
+	}
+	free(mk);
+	return ret;
+}
+
+static int iterations_during(struct ds_run *run)
+{
+	return measure_during(run, run->opts->warmup + run->opts->iterations);
 }
 
 static int measure(struct ds_run *run)
@@ -606,7 +743,10 @@ static int measure(struct ds_run *run)
 
 	run->iteration = 0;
 	ret = each_harvest(run, setup_one);
-	for (i = 1; i <= n && ret == 0 && !stopped(run); i++) {
+	/* Under marking load, one harvest after the other, each with its own markers. */
+	if (ret == 0 && o->marking_during)
+		ret = each_harvest(run, iterations_during);
+	for (i = 1; i <= n && ret == 0 && !o->marking_during && !stopped(run); i++) {
 		progress(run, i <= o->warmup ? "warm-up iteration" : "iteration", i, n);
 		run->iteration = (uint32_t)i;
 		run->stage = i <= o->warmup ? DS_STAGE_WARMUP : DS_STAGE_STEADY;
@@ -625,30 +765,61 @@ static int measure(struct ds_run *run)
 	return ret;
 }
 
+/*
+ * What device @k's container opens: with one entry of --device per device
+ * ("/dev/vfio/7,/dev/vfio/8"), its own, since a group belongs to one
+ * container at a time; else the whole list, for the backend to choose.
+ */
+static const char *device_for(const struct ds_run_opts *o, size_t k, size_t ndevices, char *buf,
+			      size_t len)
+{
+	const char *p = o->device, *comma;
+	size_t n = 1, i;
+
+	if (!p)
+		return NULL;
+	for (i = 0; p[i]; i++)
+		n += p[i] == ',';
+	if (n < ndevices)
+		return p;
+	for (i = 0; i < k; i++)
+		p = strchr(p, ',') + 1;
+	comma = strchr(p, ',');
+	snprintf(buf, len, "%.*s", comma ? (int)(comma - p) : (int)strlen(p), p);
+	return buf;
+}
+
 int ds_run_measure(struct ds_run *run)
 {
+	char devbuf[256];
 	const struct ds_run_opts *o = run->opts;
 	struct dt_container_config cfg;
 	size_t h, k;
 	int ret = 0;
 
 	for (h = 0; h < o->nharvests && ret == 0; h++) {
-		dt_container_config_init(&cfg);
-		cfg.backend = o->backend;
-		cfg.harvest = o->harvests[h];
-		ret = dt_container_create(&cfg, &run->c[h]);
-		if (ret < 0)
-			fail(run, ret, "creating the container");
+		for (k = 0; k < run->ndevices && ret == 0; k++) {
+			dt_container_config_init(&cfg);
+			cfg.backend = o->backend;
+			cfg.device = device_for(o, k, run->ndevices, devbuf, sizeof(devbuf));
+			cfg.harvest = o->harvests[h];
+			/* Markers that run during harvests need the lock-free marking path. */
+			cfg.concurrent = o->marking_during;
+			ret = dt_container_create(&cfg, &run->devices[k].inst[h].dev.c);
+			if (ret < 0)
+				fail(run, ret, "creating the container");
+		}
 	}
 	if (ret == 0)
 		ret = measure(run);
 	if (o->progress)
 		fputs("\r\033[K", stderr);
 	for (h = 0; h < o->nharvests; h++) {
-		for (k = 0; k < run->ndevices; k++)
+		for (k = 0; k < run->ndevices; k++) {
 			teardown_workloads(&run->devices[k].inst[h]);
-		dt_container_destroy(run->c[h]);
-		run->c[h] = NULL;
+			dt_container_destroy(run->devices[k].inst[h].dev.c);
+			run->devices[k].inst[h].dev.c = NULL;
+		}
 	}
 	return ret;
 }

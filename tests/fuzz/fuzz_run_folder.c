@@ -10,13 +10,15 @@
  * or a negative errno with a one-line message, and never crash, leak or
  * read out of bounds.
  *
- * Not wired into CMake yet (the fuzz infrastructure comes with its own
- * options); by hand, from the top of the tree after a normal build:
+ * Not wired into tests/fuzz/CMakeLists.txt yet (that is one line,
+ * dt_fuzz_target(run_folder dsbench), left to the merge); the seeds are in
+ * corpus/run_folder/ (tests/results/fixtures/v2 and a real run's files,
+ * joined with NUL bytes). By hand, from the top of the tree:
  *   clang -g -O1 -fsanitize=fuzzer,address -D_GNU_SOURCE -Ibench/results \
- *     -Itracker/include tests/fuzz/fuzz_run_folder.c bench/results/reader.c \
- *     bench/results/result.c $(pkg-config --cflags --libs jansson) -o fuzz_run_folder
- *   ./fuzz_run_folder -dict=... CORPUS_DIR
- * A seed: tests/results/fixtures/v2's three files joined with NUL bytes.
+ *     -Itracker/include -Itests/fuzz tests/fuzz/fuzz_run_folder.c \
+ *     bench/results/reader.c bench/results/result.c \
+ *     $(pkg-config --cflags --libs jansson) -o fuzz_run_folder
+ *   ./fuzz_run_folder -max_len=65536 WORK_DIR tests/fuzz/corpus/run_folder
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,9 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "reader.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const names[3] = {"meta.json", "summary.json", "samples.csv"};
 static char dir[] = "/tmp/fuzz_run_folder.XXXXXX";

@@ -30,6 +30,13 @@ struct dt_harvest_ops {
 	void (*untrack)(struct model *md, struct model_mapping *m);
 	/* Mark pages [first, first+n) of @m dirty (pin, DMA_RW, a device that left). */
 	void (*mark)(struct model *md, struct model_mapping *m, uint64_t first, uint64_t n);
+	/*
+	 * NULL, or the same without the model's lock, racing with the other
+	 * ops: a mark made during a get() is reported by it or by the next one,
+	 * never lost. A harvest that has it lets DMA_RW run without the lock
+	 * (dt_container_config.concurrent).
+	 */
+	void (*mark_atomic)(struct model_mapping *m, uint64_t first, uint64_t n);
 	/* Page @page of @m became pinned (@pinned) or unpinned; tracking on or off. May be NULL. */
 	void (*pin_changed)(struct model *md, struct model_mapping *m, uint64_t page, bool pinned);
 	/*
@@ -41,6 +48,12 @@ struct dt_harvest_ops {
 	/* UNMAP with bitmap: write @m's bits into @user at @bit_offset; @m is freed next. */
 	void (*unmap_report)(struct model *md, struct model_mapping *m, uint64_t *user,
 			     uint64_t bit_offset);
+	/*
+	 * NULL, or (--compat efault_on_copy) what the kernel leaves in @m's
+	 * bitmap when reporting it at @bit_offset into a bad pointer fails:
+	 * the mapping marked when out of scope, its bits shifted in place.
+	 */
+	void (*report_fault)(struct model *md, struct model_mapping *m, uint64_t bit_offset);
 };
 
 extern const struct dt_harvest_ops dt_harvest_reference;

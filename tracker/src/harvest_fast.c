@@ -28,6 +28,17 @@
 
 #include "model.h"
 
+/*
+ * AVX2 and baseline copies of the hot loop, picked at load time by an
+ * ifunc resolver, which runs before a sanitizer's runtime is up: plain
+ * code under the sanitizers (whose timings mean nothing anyway).
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define HOT_CLONES
+#else
+#define HOT_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
 /* Words of bitmap per summary bit: one 64-byte cache line. */
 #define LINE_WORDS 8u
 
@@ -41,6 +52,13 @@ static const char *const phase_names[] = {
 };
 
 struct fast_map {
+	/*
+	 * Marks race with reports (dt_container_config.concurrent): every
+	 * access to dirty and dsum is atomic, and a report takes each non-zero
+	 * word with an exchange, so that a mark lands before it (reported now)
+	 * or after (reported next). pinned and psum change under the lock only.
+	 */
+	bool atomic;
 	uint64_t nwords; /* words(npages) */
 	uint64_t nlines; /* lines of nwords */
 	uint64_t *dirty; /* nlines * LINE_WORDS words, zero past npages */
@@ -59,6 +77,25 @@ static uint64_t lines_of(uint64_t npages)
 static void set_bit(uint64_t *w, uint64_t bit)
 {
 	w[bit / 64] |= 1ull << (bit % 64);
+}
+
+/*
+ * The concurrent variant: the bits first, the summary after, so that a
+ * report that takes the summary bit finds the bits, and one that took it
+ * before the bits were set leaves them, with their summary bit, to the next.
+ */
+static void mark_bits_atomic(uint64_t *w, uint64_t *sum, uint64_t first, uint64_t n)
+{
+	uint64_t bit, end = first + n, line, mask;
+
+	for (bit = first; bit < end; bit = (bit | 63) + 1) {
+		mask = ~0ull << (bit % 64);
+		if (end - (bit & ~63ull) < 64)
+			mask &= ~0ull >> (64 - end % 64);
+		__atomic_fetch_or(&w[bit / 64], mask, __ATOMIC_RELAXED);
+	}
+	for (line = first / 64 / LINE_WORDS; line <= (end - 1) / 64 / LINE_WORDS; line++)
+		__atomic_fetch_or(&sum[line / 64], 1ull << (line % 64), __ATOMIC_RELEASE);
 }
 
 static void mark_bits(uint64_t *w, uint64_t *sum, uint64_t first, uint64_t n)
@@ -85,7 +122,6 @@ static int fast_track(struct model *md, struct model_mapping *m)
 	struct model_pin *p;
 	uint64_t lines, sumwords;
 
-	(void)md;
 	if (m->npages > DT_DIRTY_BITMAP_PAGES_MAX)
 		return -EINVAL;
 	lines = lines_of(m->npages);
@@ -93,6 +129,7 @@ static int fast_track(struct model *md, struct model_mapping *m)
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
+	f->atomic = md->concurrent;
 	f->nwords = model_words(m->npages);
 	f->nlines = lines;
 	/* calloc: fresh zero pages cost nothing until a line is marked. */
@@ -132,12 +169,25 @@ static void fast_untrack(struct model *md, struct model_mapping *m)
 	m->track = NULL;
 }
 
+static void fast_mark_atomic(struct model_mapping *m, uint64_t first, uint64_t n)
+{
+	struct fast_map *f = m->track;
+
+	if (n)
+		mark_bits_atomic(f->dirty, f->dsum, first, n);
+}
+
 static void fast_mark(struct model *md, struct model_mapping *m, uint64_t first, uint64_t n)
 {
 	struct fast_map *f = m->track;
 
 	(void)md;
-	if (n)
+	if (!n)
+		return;
+	/* Under the lock, but DMA_RW may be marking the same words without it. */
+	if (f->atomic)
+		mark_bits_atomic(f->dirty, f->dsum, first, n);
+	else
 		mark_bits(f->dirty, f->dsum, first, n);
 }
 
@@ -152,9 +202,9 @@ static void fast_pin_changed(struct model *md, struct model_mapping *m, uint64_t
 		mark_bits(f->pinned, f->psum, page, 1);
 		return;
 	}
-	f->pinned[page / 64] &= ~(1ull << (page % 64));
 	/* Pinned since the last report: dirty in this interval, reported once more. */
-	mark_bits(f->dirty, f->dsum, page, 1);
+	fast_mark(md, m, page, 1);
+	f->pinned[page / 64] &= ~(1ull << (page % 64));
 }
 
 /*
@@ -169,12 +219,49 @@ static inline void put_word(uint64_t *dst, uint64_t i, unsigned int shift, uint6
 		dst[i + 1] |= w >> (64 - shift);
 }
 
+/* The same, when marks race: each non-zero dirty word taken with an exchange. */
+static void report_line_atomic(uint64_t *dirty, const uint64_t *pinned, uint64_t *dst,
+			       unsigned int shift, uint64_t words)
+{
+	uint64_t k, w;
+
+	for (k = 0; k < words; k++) {
+		w = __atomic_load_n(&dirty[k], __ATOMIC_RELAXED);
+		if (w)
+			w = __atomic_exchange_n(&dirty[k], 0, __ATOMIC_ACQUIRE);
+		w |= pinned ? pinned[k] : 0;
+		if (w)
+			put_word(dst, k, shift, w);
+	}
+}
+
+/* Clear the dirty lines of @f, which a set-all report has just covered. */
+static void clear_lines(struct fast_map *f)
+{
+	uint64_t s, sd, line, k;
+
+	for (s = 0; s < f->nlines / 64 + 1; s++) {
+		sd = f->atomic ? __atomic_exchange_n(&f->dsum[s], 0, __ATOMIC_ACQUIRE) : f->dsum[s];
+		f->dsum[s] = f->atomic ? f->dsum[s] : 0;
+		for (; sd; sd &= sd - 1) {
+			line = s * 64 + (unsigned int)__builtin_ctzll(sd);
+			for (k = 0; k < LINE_WORDS; k++) {
+				if (f->atomic)
+					__atomic_store_n(&f->dirty[line * LINE_WORDS + k], 0,
+							 __ATOMIC_RELAXED);
+				else
+					f->dirty[line * LINE_WORDS + k] = 0;
+			}
+		}
+	}
+}
+
 /*
  * One line of the fused pass: OR in the pinned words when the line has
  * any, write the non-zero words to the user, clear the dirty words.
  * Compiled twice (AVX2 and baseline) and picked at load time.
  */
-__attribute__((target_clones("avx2", "default"))) static void
+HOT_CLONES static void
 report_line(uint64_t *dirty, const uint64_t *pinned, uint64_t *dst, unsigned int shift,
 	    uint64_t words)
 {
@@ -213,31 +300,30 @@ static void report(struct model *md, struct model_mapping *m, uint64_t *user, ui
 			if (m->npages % 64)
 				put_word(dst, i, shift, ~0ull >> (64 - m->npages % 64));
 		}
-		for (s = 0; s < f->nlines / 64 + 1; s++) {
-			for (sd = f->dsum[s]; sd; sd &= sd - 1) {
-				line = s * 64 + (unsigned int)__builtin_ctzll(sd);
-				memset(f->dirty + line * LINE_WORDS, 0, LINE_WORDS * sizeof(uint64_t));
-			}
-			f->dsum[s] = 0;
-		}
+		clear_lines(f);
 		model_phase_end(md, SET_ALL, t);
 		return;
 	}
 	t = model_phase_begin(md);
 	for (s = 0; s < f->nlines / 64 + 1; s++) {
-		sd = f->dsum[s] | f->psum[s];
-		if (!sd)
-			continue;
-		f->dsum[s] = 0;
-		for (; sd; sd &= sd - 1) {
+		if (f->atomic) {
+			sd = __atomic_load_n(&f->dsum[s], __ATOMIC_RELAXED);
+			if (sd)
+				sd = __atomic_exchange_n(&f->dsum[s], 0, __ATOMIC_ACQUIRE);
+		} else {
+			sd = f->dsum[s];
+			f->dsum[s] = 0;
+		}
+		for (sd |= f->psum[s]; sd; sd &= sd - 1) {
 			b = (unsigned int)__builtin_ctzll(sd);
 			line = s * 64 + b;
 			words = f->nwords - line * LINE_WORDS;
 			if (words > LINE_WORDS)
 				words = LINE_WORDS;
-			report_line(f->dirty + line * LINE_WORDS,
-				    f->psum[s] >> b & 1 ? f->pinned + line * LINE_WORDS : NULL,
-				    dst + line * LINE_WORDS, shift, words);
+			(f->atomic ? report_line_atomic : report_line)(
+				f->dirty + line * LINE_WORDS,
+				f->psum[s] >> b & 1 ? f->pinned + line * LINE_WORDS : NULL,
+				dst + line * LINE_WORDS, shift, words);
 		}
 	}
 	model_phase_end(md, REPORT, t);
@@ -270,6 +356,7 @@ const struct dt_harvest_ops dt_harvest_fast = {
 	.track = fast_track,
 	.untrack = fast_untrack,
 	.mark = fast_mark,
+	.mark_atomic = fast_mark_atomic,
 	.pin_changed = fast_pin_changed,
 	.get = fast_get,
 	.unmap_report = fast_unmap_report,

@@ -51,6 +51,12 @@ static uint64_t *bitmap_of(struct model_mapping *m)
 	return m->track;
 }
 
+/* DIRTY_BITMAP_BYTES(npages) and the spare word the in-place shift needs. */
+static size_t bitmap_bytes(const struct model_mapping *m)
+{
+	return (model_words(m->npages) + 1) * sizeof(uint64_t);
+}
+
 /* vfio_dma_populate_bitmap(): one bit a pinned page, walking the pin tree. */
 static void populate(struct model_mapping *m)
 {
@@ -67,7 +73,7 @@ static int reference_track(struct model *md, struct model_mapping *m)
 	if (m->npages > DT_DIRTY_BITMAP_PAGES_MAX)
 		return -EINVAL;
 	/* The spare word lets the harvest shift the bits in place. */
-	m->track = kb_kvzalloc((model_words(m->npages) + 1) * sizeof(uint64_t));
+	m->track = kb_kvzalloc(bitmap_bytes(m));
 	if (!m->track)
 		return -ENOMEM;
 	populate(m);
@@ -77,7 +83,7 @@ static int reference_track(struct model *md, struct model_mapping *m)
 static void reference_untrack(struct model *md, struct model_mapping *m)
 {
 	(void)md;
-	free(m->track);
+	kb_kvfree(m->track, bitmap_bytes(m));
 	m->track = NULL;
 }
 
@@ -172,6 +178,17 @@ static void reference_unmap_report(struct model *md, struct model_mapping *m, ui
 	report(md, m, user, bit_offset);
 }
 
+static void reference_report_fault(struct model *md, struct model_mapping *m, uint64_t bit_offset)
+{
+	unsigned int shift = bit_offset % 64;
+
+	/* As report() until the failed read of the user's first word, after the shift. */
+	if (md->unscoped)
+		kb_set(bitmap_of(m), 0, m->npages);
+	if (shift)
+		kb_shift_left(bitmap_of(m), shift, m->npages + shift);
+}
+
 const struct dt_harvest_ops dt_harvest_reference = {
 	.name = "reference",
 	.phases = phase_names,
@@ -180,4 +197,5 @@ const struct dt_harvest_ops dt_harvest_reference = {
 	.mark = reference_mark,
 	.get = reference_get,
 	.unmap_report = reference_unmap_report,
+	.report_fault = reference_report_fault,
 };
