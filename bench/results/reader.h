@@ -27,7 +27,7 @@ enum ds_rf_status { DS_RF_RUNNING, DS_RF_COMPLETE, DS_RF_INTERRUPTED, DS_RF_FAIL
 
 struct ds_rf_device {
 	char *layout;	/* "ragged:64" */
-	char *group;	/* "iommu", "mediated", "none" */
+	char *group;	/* "iommu", "mediated", "iommu+mediated", "none" */
 	uint64_t device_bytes, mappings, pages, iova_base;
 };
 
