@@ -361,8 +361,9 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 	int c, ret = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->argc = argc - 1;
-	o->argv = argv + 1;
+	/* argv[0] is "run": meta.json's command line is one to paste back. */
+	o->argc = argc;
+	o->argv = argv;
 	o->backend = "model";
 	o->harvests[0] = "reference";
 	o->nharvests = 1;
