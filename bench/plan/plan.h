@@ -160,6 +160,8 @@ struct ds_fit {
 	double term_ns[DS_TERM_COUNT];
 	bool fixed[DS_TERM_COUNT];	/* given, not fitted */
 	bool determined[DS_TERM_COUNT]; /* fitted from points whose amounts vary */
+	/* Why a free term is not determined (a static phrase); NULL otherwise. */
+	const char *why[DS_TERM_COUNT];
 	double lo[DS_TERM_COUNT], hi[DS_TERM_COUNT];
 	size_t npoints;
 	double median_rel_error, max_rel_error; /* |predicted - measured| / measured */

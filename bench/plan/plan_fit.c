@@ -175,13 +175,22 @@ int ds_cost_fit(const struct ds_fit_point *points, size_t n, const double *fixed
 
 	/* The free terms the points can tell apart, in order of how basic they are. */
 	for (t = 0; t < DS_TERM_COUNT; t++) {
-		if (out->fixed[t] || out->hi[t] == 0)
+		if (out->fixed[t])
 			continue;
 		same = out->lo[t] == out->hi[t];
-		if (same && t != DS_TERM_CALL)
+		if (out->hi[t] == 0) {
+			out->why[t] = "zero at every measured harvest";
 			continue;
-		if (!independent((const double(*)[DS_TERM_COUNT])a, n, t, q, nfree, err))
+		}
+		if (same && t != DS_TERM_CALL) {
+			out->why[t] = "the same at every measured harvest";
 			continue;
+		}
+		if (!independent((const double(*)[DS_TERM_COUNT])a, n, t, q, nfree, err)) {
+			out->why[t] = "in proportion to the other terms' amounts at every measured "
+				      "harvest";
+			continue;
+		}
 		out->determined[t] = true;
 		free_terms[nfree++] = t;
 	}

@@ -91,9 +91,10 @@ static void print_cost(FILE *f, const struct ds_plan_cost *cost)
 		if (cost->fit.fixed[t])
 			fprintf(f, "  %s: given by hand\n", ds_cost_term_name(t));
 		else if (!cost->fit.determined[t])
-			fprintf(f, "  %s: not determined by the run (its amount does not vary): 0; "
+			fprintf(f, "  %s: not determined by the run (its amount is %s): 0; "
 				   "--cost-%s sets it\n",
-				ds_cost_term_name(t), ds_cost_term_name(t));
+				ds_cost_term_name(t), cost->fit.why[t] ? cost->fit.why[t] : "?",
+				ds_cost_term_name(t));
 	}
 	if (cost->note[0])
 		fprintf(f, "  %s\n", cost->note);
