@@ -53,11 +53,45 @@ check "--backend" --backend abacus
 check "--out" --out afile/run
 check "--out" --out /proc/dirtyscope-run
 check "viommu" --workload viommu --layout ragged:4
-check "ragged" --device-size 64K --layout ragged:4
+check "ragged" --device-size 64K --layout ragged:4 --pages 4
+check "--pages" --device-size 64M --workload iommu --pages 1T
+check "--pages" --workload pinned --pages 1T
+check "--seed" --seed 18446744073709551615
+check "256 MiB" --device-size 16T
+check "INT_MAX" --device-size 8T --layout single
+check "--device-size" --device-size 1G,1G
+check "--device-size" --device-size 1G,
+check "--bandwidth" --bandwidth 10
+check "--bandwidth" --bandwidth 0Gbit/s
+check "--bandwidth" --bandwidth -5MB/s
+check "--bandwidth" --bandwidth 10furlongs/s
+check "--downtime-limit" --downtime-limit 300
+check "--downtime-limit" --downtime-limit 0ms
+check "--state-size" --state-size lots
+check "--warmup" --warmup -1
+check "--cycles" --cycles x
+check "--viommu-group" --viommu-group pci
+check "--iterations" --layout uniform:65535 --iterations 100000
+check "mappings" --layout uniform:40000,uniform:40000 --device-size 1G
 check "argument" stray
 check "--working-set" --workload rw --working-set 0 --device-size 1T
 check "--hugepages" --workload iommu --hugepages thp --device-size 1T --working-set 64G
 if [ "$(grep -c HugePages_Total:.*[1-9] /proc/meminfo)" -eq 0 ]; then
 	check "hugetlb" --hugepages hugetlb
 fi
+
+# A folder with something in it is not overwritten without --force; with it,
+# the new run replaces the old one whole.
+mkdir full && echo old >full/meta.json
+"$bin" run --iterations 1 --device-size 1M --layout single --pages 16 --out full >out.txt 2>err.txt
+status=$?
+if [ "$status" -ne 2 ] || ! grep -q -- "--force" err.txt || [ "$(cat full/meta.json)" != old ]; then
+	echo "FAIL: run --out into a non-empty folder: exit $status, or the folder changed:"; cat err.txt; fail=1
+fi
+if ! "$bin" run --no-progress --iterations 1 --device-size 1M --layout single --pages 16 --out full --force \
+	>out.txt 2>err.txt || ! grep -q '"status": "complete"' full/meta.json ||
+	[ -n "$(ls -d full.new.* 2>/dev/null)" ]; then
+	echo "FAIL: run --force did not replace the folder whole:"; cat err.txt; ls -la; fail=1
+fi
+rm -rf full results
 exit $fail

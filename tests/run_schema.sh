@@ -8,7 +8,7 @@ bin=$1 validate=$2
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
 fail=0 n=0
-header='iteration,harvest,layout,op,request,path,mapping,bitmap_bytes,pages,ns,memcpy_ns'
+header='iteration,stage,harvest,device,layout,op,request,path,mapping,bitmap_bytes,pages,dirty_pages,ns,memcpy_bytes,memcpy_ns'
 
 one() { # one NAME ARGS...
 	name=$1
@@ -34,5 +34,7 @@ one combined --layout uniform:2,ragged:3 --workload pinned,rw,iommu --pattern ho
 one sequential --layout ragged:2 --workload pinned --pattern sequential --threads 2
 one steps-by-time --layout single --workload rw --step-ms 1 --harvest all
 one thp --layout single --workload rw --hugepages thp --working-set 8M
+one sweep --device-size 64M,256M --layout uniform:2,ragged:3 --workload pinned --warmup 1 --cycles 2
+one viommu-mediated --layout viommu:64 --workload viommu,pinned --viommu-group mediated --churn 4
 echo "run_schema: $n runs, $([ $fail -eq 0 ] && echo valid || echo INVALID)"
 exit $fail

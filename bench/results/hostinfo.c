@@ -98,18 +98,68 @@ static json_t *kernel(void)
 	return json_string(buf);
 }
 
+/* The first line of a sysfs file, or NULL. */
+static json_t *sysfs_line(const char *file)
+{
+	char line[256];
+	FILE *f = fopen(file, "re");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	n = strcspn(line, "\n");
+	line[n] = '\0';
+	return n ? json_string(line) : NULL;
+}
+
+/*
+ * Under a hypervisor the CPU says so (the "hypervisor" flag); the DMI
+ * vendor, else the product, names it. null on bare metal.
+ */
+static json_t *hypervisor(void)
+{
+	json_t *flags = proc_string("/proc/cpuinfo", "flags"), *name;
+	const char *s = json_string_value(flags);
+	bool virt = s && strstr(s, " hypervisor");
+
+	json_decref(flags);
+	if (!virt)
+		return json_null();
+	name = sysfs_line("/sys/class/dmi/id/sys_vendor");
+	if (!name)
+		name = sysfs_line("/sys/class/dmi/id/product_name");
+	return name ? name : json_string("unknown");
+}
+
+/* QEMU's TCG emulates the CPU: its timings are no hardware's. */
+static bool emulated(const json_t *cpu_model)
+{
+	const char *s = json_string_value(cpu_model);
+
+	return s && (strstr(s, "QEMU Virtual CPU") || strstr(s, "QEMU TCG CPU"));
+}
+
 json_t *ds_host_info(void)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	/* numa_max_node() is only defined once numa_available() said yes. */
 	int nodes = numa_available() < 0 ? 1 : numa_max_node() + 1;
+	json_t *cpu = proc_string("/proc/cpuinfo", "model name");
+	bool emu = emulated(cpu);
 
 	/* "o?": a value that could not be allocated is as unknown as one not read. */
-	return json_pack("{s:o?, s:o?, s:o?, s:o?, s:i, s:{s:o?, s:o?, s:o?, s:o?}}",
-			 "cpu_model", proc_string("/proc/cpuinfo", "model name"),
+	return json_pack("{s:o?, s:o?, s:o?, s:o?, s:o?, s:b, s:i, s:{s:o?, s:o?, s:o?, s:o?}}",
+			 "cpu_model", cpu,
 			 "cores", cores > 0 ? json_integer(cores) : json_null(),
 			 "memory_bytes", meminfo("MemTotal"),
 			 "kernel", kernel(),
+			 "hypervisor", hypervisor(),
+			 "emulated", emu,
 			 "numa_nodes", nodes,
 			 "hugepages",
 			 "thp", thp_mode(),

@@ -98,9 +98,40 @@ int ds_result_add_phases(struct ds_result *r, const struct ds_phase_total *p)
 	return 0;
 }
 
+int ds_result_add_device(struct ds_result *r, const struct ds_device_info *d)
+{
+	struct ds_device_info *p = realloc(r->devices, (r->ndevices + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	r->devices = p;
+	r->devices[r->ndevices++] = *d;
+	return 0;
+}
+
+static const char *const status_names[] = {
+	[DS_STATUS_RUNNING] = "running",
+	[DS_STATUS_COMPLETE] = "complete",
+	[DS_STATUS_INTERRUPTED] = "interrupted",
+	[DS_STATUS_FAILED] = "failed",
+};
+
+const char *ds_status_name(enum ds_status s)
+{
+	return (unsigned int)s <= DS_STATUS_FAILED ? status_names[s] : NULL;
+}
+
 /* Leaves the result empty but usable, so releasing twice is harmless. */
 void ds_result_release(struct ds_result *r)
 {
+	if (r->csv)
+		fclose(r->csv);
+	r->csv = NULL;
+	free(r->csv_buf);
+	r->csv_buf = NULL;
+	free(r->devices);
+	r->devices = NULL;
+	r->ndevices = 0;
 	free(r->samples);
 	r->samples = NULL;
 	r->nsamples = r->samples_cap = 0;
@@ -110,5 +141,6 @@ void ds_result_release(struct ds_result *r)
 	json_decref(r->config);
 	json_decref(r->host);
 	json_decref(r->placement);
-	r->config = r->host = r->placement = NULL;
+	json_decref(r->command_line);
+	r->config = r->host = r->placement = r->command_line = NULL;
 }

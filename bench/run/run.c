@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * run.c - `dirtyscope run`: devices, buffers, and the result. The options
- * are run_options.c, the run folder run_outdir.c, the measurement run_loop.c.
+ * run.c - `dirtyscope run`: devices, buffers, signals, and the run folder
+ * from start to end. The options are run_options.c, the folder's name
+ * run_outdir.c, the measurement run_loop.c.
  */
 #include <errno.h>
 #include <limits.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <dirtytrack/dirtytrack.h>
 
@@ -18,93 +21,145 @@
 #include "run.h"
 #include "version.h"
 
-static int setup_device(struct ds_run *run, size_t i, uint64_t iova_base)
+/* The signal that asks the run to end (SIGINT, SIGTERM, SIGHUP); 0 while none came. */
+static volatile sig_atomic_t stop_signal;
+/* What the loops poll: the same, as the int the workloads take. */
+static volatile int stop_flag;
+
+static void on_signal(int sig)
+{
+	if (!stop_signal)
+		stop_signal = sig;
+	stop_flag = 1;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static const char *group_name(const struct ds_run_opts *o)
+{
+	bool iommu = false, mediated = false;
+	size_t i;
+
+	for (i = 0; i < o->nworkloads; i++) {
+		const char *n = o->workloads[i]->name;
+
+		if (!strcmp(n, "iommu") || (!strcmp(n, "viommu") && o->viommu_group == DT_GROUP_IOMMU))
+			iommu = true;
+		else if (!strcmp(n, "viommu") || !strcmp(n, "pinned") || !strcmp(n, "rw"))
+			mediated = true;
+	}
+	return iommu && mediated ? "iommu+mediated" : iommu ? "iommu" : mediated ? "mediated" : "none";
+}
+
+static int setup_device(struct ds_run *run, size_t i, uint64_t size, const struct ds_layout *l,
+			uint64_t iova_base)
 {
 	const struct ds_run_opts *o = run->opts;
 	struct ds_run_device *d = &run->devices[i];
-	struct ds_device_info *info = &run->result.devices[i];
+	struct ds_device_info info = {0};
 	const char *why;
-	size_t k;
+	size_t k, h;
 	int ret;
 
 	d->run = run;
 	d->index = (uint16_t)i;
-	d->layout = o->layouts[i];
-	ret = ds_layout_build(&d->layout, o->device_size, DS_PGSIZE, iova_base, o->seed + i, &d->initial,
+	d->layout = *l;
+	d->size = size;
+	d->iova_base = iova_base;
+	d->pages = size / DS_PGSIZE;
+	ret = ds_layout_build(&d->layout, size, DS_PGSIZE, iova_base, o->seed + i, &d->initial,
 			      &d->ninitial, &why);
-	if (ret < 0) {
-		fprintf(stderr, "dirtyscope run: --layout %s with --device-size %llu: %s\n",
-			d->layout.name, (unsigned long long)o->device_size,
-			why ? why : strerror(-ret));
-		return 2;
-	}
-	ret = ds_region_create(&d->region, o->device_size, o->huge, o->numa_node);
-	if (ret < 0) {
-		fprintf(stderr, "dirtyscope run: cannot reserve %llu bytes of memory for a device: %s\n",
-			(unsigned long long)o->device_size, strerror(-ret));
-		return 2;
-	}
-	d->pages = o->device_size / DS_PGSIZE;
-	d->dev = (struct ds_device){
-		.pgsize = DS_PGSIZE,
-		.iova_base = iova_base,
-		.iova_size = o->device_size,
-		.mem = d->region.mem,
-		.mappings = calloc(d->ninitial, sizeof(struct ds_mapping)),
-		.mappings_cap = d->ninitial,
-	};
-	if (!d->dev.mappings)
-		return ds_run_bad("out of memory");
-	for (k = 0; k < o->nworkloads; k++) {
-		struct ds_workload_params *p = &d->wl[k].params;
+	if (ret < 0)
+		return ds_run_bad("--layout %s with --device-size %llu: %s", d->layout.name,
+				  (unsigned long long)size, why ? why : strerror(-ret));
+	for (k = 0; k < d->ninitial; k++)
+		if (d->initial[k].size / DS_PGSIZE > DT_DIRTY_BITMAP_PAGES_MAX)
+			return ds_run_bad("--layout %s with --device-size %llu: a mapping of %llu pages "
+					  "cannot be tracked (type1 tracks at most INT_MAX pages a "
+					  "mapping): use more mappings",
+					  d->layout.name, (unsigned long long)size,
+					  (unsigned long long)(d->initial[k].size / DS_PGSIZE));
+	ret = ds_region_create(&d->region, size, o->huge, o->numa_node);
+	if (ret < 0)
+		return ds_run_bad("cannot reserve %llu bytes of memory for a device: %s",
+				  (unsigned long long)size, strerror(-ret));
+	/* The floor's source, faulted in now: first-touch costs belong to no measurement. */
+	d->shadow_bytes = dt_bitmap_bytes(d->pages);
+	d->shadow = aligned_alloc(64, (d->shadow_bytes + 63) & ~63ull);
+	if (!d->shadow)
+		return ds_run_bad("out of memory for the memcpy floor's %llu-byte buffer",
+				  (unsigned long long)d->shadow_bytes);
+	memset(d->shadow, 0x5a, d->shadow_bytes);
+	for (h = 0; h < o->nharvests; h++) {
+		struct ds_run_instance *in = &d->inst[h];
 
-		d->wl[k].ops = o->workloads[k];
-		*p = (struct ds_workload_params){
-			.seed = o->seed * 1000003 + i * 101 + k,
-			.threads = o->workloads[k]->threaded ? o->threads : 1,
-			.pages = o->pages,
-			.step_ns = o->step_ms * 1000000,
-			.pattern = o->pattern,
-			.hot_percent = o->hot_percent,
-			.hot_share = o->hot_share,
-			.working_set = o->working_set / DS_PGSIZE,
-			.rw_bytes = o->rw_bytes,
-			.churn = o->churn,
-			/* Distinct group ids per device and workload. */
-			.group = 100 * (i + 1) + k,
+		in->dev = (struct ds_device){
+			.pgsize = DS_PGSIZE,
+			.iova_base = iova_base,
+			.iova_size = size,
+			.mem = d->region.mem,
+			.mappings = calloc(d->ninitial, sizeof(struct ds_mapping)),
+			.mappings_cap = d->ninitial,
 		};
+		if (!in->dev.mappings)
+			return ds_run_bad("out of memory for %zu mappings", d->ninitial);
+		for (k = 0; k < o->nworkloads; k++) {
+			in->wl[k].ops = o->workloads[k];
+			in->wl[k].params = (struct ds_workload_params){
+				/* The same seed in every harvest's container: the same dirtying. */
+				.seed = o->seed * 1000003 + i * 101 + k,
+				.threads = o->workloads[k]->threaded ? o->threads : 1,
+				.pages = o->pages,
+				.step_ns = o->step_ms * 1000000,
+				.pattern = o->pattern,
+				.hot_percent = o->hot_percent,
+				.hot_share = o->hot_share,
+				.working_set = o->working_set / DS_PGSIZE,
+				.rw_bytes = o->rw_bytes,
+				.churn = o->churn,
+				/* Distinct group ids per device and workload. */
+				.group = 100 * (i + 1) + k,
+				.group_kind = o->viommu_group,
+				.stop = &stop_flag,
+			};
+		}
+		in->nwl = o->nworkloads;
 	}
-	d->nwl = o->nworkloads;
-	snprintf(info->layout, sizeof(info->layout), "%s", d->layout.name);
-	info->device_bytes = o->device_size;
-	info->mappings = d->ninitial;
-	info->pages = d->pages;
-	info->iova_base = iova_base;
+	snprintf(info.layout, sizeof(info.layout), "%s", d->layout.name);
+	snprintf(info.group, sizeof(info.group), "%s", group_name(o));
+	info.device_bytes = size;
+	info.mappings = d->ninitial;
+	info.pages = d->pages;
+	info.iova_base = iova_base;
+	if (ds_result_add_device(&run->result, &info) < 0)
+		return ds_run_bad("out of memory");
 	return 0;
 }
 
 static void release(struct ds_run *run)
 {
-	size_t i;
+	size_t i, h;
 
 	for (i = 0; i < run->ndevices; i++) {
 		ds_region_destroy(&run->devices[i].region);
 		free(run->devices[i].initial);
-		free(run->devices[i].dev.mappings);
+		free(run->devices[i].shadow);
+		for (h = 0; h < DS_MAX_HARVESTS; h++)
+			free(run->devices[i].inst[h].dev.mappings);
 	}
+	free(run->devices);
 	ds_pool_destroy(run->pool);
 	free(run->user);
-	free(run->src);
-	free(run->dst);
 	ds_result_release(&run->result);
-}
-
-static volatile sig_atomic_t got_sigint;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	got_sigint = 1;
 }
 
 static json_t *placement_json(const struct ds_run *run)
@@ -129,19 +184,191 @@ static json_t *placement_json(const struct ds_run *run)
 	return pl;
 }
 
+/* The median cost of a pair of clock reads: what every sample carries once. */
+static void measure_clock(struct ds_result *r)
+{
+	enum { PAIRS = 10001 };
+	static uint64_t v[PAIRS];
+	struct ds_stats st;
+	struct timespec res;
+	uint64_t t0;
+	size_t i;
+
+	for (i = 0; i < PAIRS; i++) {
+		t0 = ds_now_ns();
+		v[i] = ds_now_ns() - t0;
+	}
+	ds_stats_compute(v, PAIRS, &st);
+	r->clock_pair_ns = st.median;
+	clock_getres(CLOCK_MONOTONIC, &res);
+	r->clock_resolution_ns = (uint64_t)res.tv_sec * 1000000000u + (uint64_t)res.tv_nsec;
+}
+
+/* Devices: every layout at every size, size by size, each on its own 1 GiB-aligned window. */
+static int setup_devices(struct ds_run *run)
+{
+	const struct ds_run_opts *o = run->opts;
+	uint64_t iova = DS_IOVA_BASE, total_pages = 0, total_mappings = 0;
+	size_t s, l, i = 0;
+	int ret;
+
+	run->devices = calloc(o->nsizes * o->nlayouts, sizeof(*run->devices));
+	if (!run->devices)
+		return ds_run_bad("out of memory");
+	for (s = 0; s < o->nsizes; s++) {
+		for (l = 0; l < o->nlayouts; l++, i++) {
+			ret = setup_device(run, i, o->sizes[s], &o->layouts[l], iova);
+			run->ndevices = i + 1;
+			if (ret)
+				return ret;
+			total_pages += run->devices[i].pages;
+			total_mappings += run->devices[i].ninitial;
+			iova += (o->sizes[s] + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+		}
+	}
+	if (total_mappings > DT_DMA_LIMIT_DEFAULT)
+		return ds_run_bad("--layout: the devices ask for %llu mappings, more than the 65535 a "
+				  "type1 container allows",
+				  (unsigned long long)total_mappings);
+	run->container_device = 0;
+	if (run->ndevices > 1) {
+		struct ds_device_info all = {
+			.device_bytes = 0,
+			.mappings = total_mappings,
+			.pages = total_pages,
+			.iova_base = DS_IOVA_BASE,
+		};
+
+		snprintf(all.layout, sizeof(all.layout), "all");
+		snprintf(all.group, sizeof(all.group), "%s", group_name(o));
+		for (i = 0; i < run->ndevices; i++)
+			all.device_bytes += run->devices[i].size;
+		if (ds_result_add_device(&run->result, &all) < 0)
+			return ds_run_bad("out of memory");
+		run->container_device = (uint16_t)run->ndevices;
+	}
+	return 0;
+}
+
+static void print_header(const struct ds_run_opts *o, size_t ndevices)
+{
+	size_t i;
+
+	printf("dirtyscope run: backend %s, harvest ", o->backend);
+	for (i = 0; i < o->nharvests; i++)
+		printf("%s%s", i ? "," : "", o->harvests[i]);
+	printf(", %zu device(s): size ", ndevices);
+	for (i = 0; i < o->nsizes; i++) {
+		uint64_t b = o->sizes[i];
+
+		if (b >= (1ull << 40) && !(b % (1ull << 40)))
+			printf("%s%lluT", i ? "," : "", (unsigned long long)(b >> 40));
+		else if (b >= (1ull << 30) && !(b % (1ull << 30)))
+			printf("%s%lluG", i ? "," : "", (unsigned long long)(b >> 30));
+		else
+			printf("%s%lluM", i ? "," : "", (unsigned long long)(b >> 20));
+	}
+	printf(" x layout ");
+	for (i = 0; i < o->nlayouts; i++)
+		printf("%s%s", i ? "," : "", o->layouts[i].name);
+	printf(", workload ");
+	for (i = 0; i < o->nworkloads; i++)
+		printf("%s%s", i ? "," : "", o->workloads[i]->name);
+	printf(", %llu+%llu iterations, seed %llu\n", (unsigned long long)o->warmup,
+	       (unsigned long long)o->iterations, (unsigned long long)o->seed);
+	fflush(stdout);
+}
+
+static bool any_unscoped(const struct ds_run_opts *o)
+{
+	return strncmp(group_name(o), "iommu", 5) == 0;
+}
+
+static void start_result(struct ds_run *run, const struct ds_run_opts *o)
+{
+	struct ds_result *r = &run->result;
+	time_t now = time(NULL);
+	struct tm tm;
+	int i;
+
+	r->tool_version = DS_VERSION;
+	r->git_revision = DS_GIT_REVISION;
+	r->backend = o->backend;
+	for (i = 0; i < (int)o->nharvests; i++)
+		r->harvests[i] = o->harvests[i];
+	r->nharvests = o->nharvests;
+	r->status = DS_STATUS_RUNNING;
+	r->warmup = o->warmup;
+	r->steady = o->iterations;
+	r->profile_iterations = o->profile_iterations;
+	r->cycles = o->cycles;
+	r->downtime = o->downtime;
+	r->all_dirty = any_unscoped(o);
+	if (gmtime_r(&now, &tm))
+		strftime(r->created_utc, sizeof(r->created_utc), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	r->command_line = json_array();
+	json_array_append_new(r->command_line, json_string("dirtyscope"));
+	for (i = 0; i < o->argc; i++)
+		json_array_append_new(r->command_line, json_string(o->argv[i]));
+}
+
+/* The summary and the files, whatever happened; returns the exit status. */
+static int finish(struct ds_run *run, struct ds_outdir *od, int status)
+{
+	struct ds_row *rows = NULL;
+	struct ds_downtime *dt = NULL;
+	size_t nrows = 0, ndt = 0;
+	int ret;
+
+	if (ds_summarize(&run->result, &rows, &nrows) < 0 ||
+	    ds_downtime_estimate(&run->result, &dt, &ndt) < 0) {
+		/* The samples are on disk already; meta.json says the rest failed. */
+		fprintf(stderr, "dirtyscope run: out of memory summarising; samples.csv holds the "
+				"samples\n");
+		run->result.status = DS_STATUS_FAILED;
+		snprintf(run->result.error, sizeof(run->result.error), "summarising: %s",
+			 strerror(ENOMEM));
+		free(rows);
+		rows = NULL;
+		status = 1;
+	}
+	if (rows)
+		ds_print_table(stdout, &run->result, rows, nrows, dt, ndt);
+	ret = ds_out_finish(od->path, &run->result, rows, nrows, dt, ndt);
+	if (ret == 0)
+		ret = ds_outdir_finish(od);
+	if (ret < 0) {
+		fprintf(stderr, "dirtyscope run: writing the results to %s: %s\n", od->path,
+			strerror(-ret));
+		status = 1;
+	} else {
+		printf("results: %s (%s)\n", od->final, ds_status_name(run->result.status));
+	}
+	free(rows);
+	free(dt);
+	/* stdout is part of the output: a table that could not be written is a failure. */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "dirtyscope run: writing the table to stdout: %s (the run folder "
+				"is complete)\n",
+			strerror(errno ? errno : EIO));
+		if (!status)
+			status = 1;
+	}
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct ds_run_opts o;
 	struct ds_run run;
-	struct sigaction sa = {.sa_handler = on_sigint}, old;
-	char outbuf[PATH_MAX];
-	const char *out, *why;
-	struct ds_made_dirs made;
-	struct ds_row *rows = NULL;
-	size_t nrows = 0, i;
-	uint64_t iova = DS_IOVA_BASE, total_pages = 0, total_mappings = 0;
+	struct ds_outdir od;
+	const char *why;
+	uint64_t largest = 0;
+	size_t i;
 	int ret, status = 0;
 
+	/* From the first moment: a signal during setup must not lose the folder. */
+	catch_signals();
 	ret = ds_run_parse_options(argc, argv, &o);
 	if (ret == 1)
 		return 0;
@@ -150,21 +377,11 @@ int cmd_run(int argc, char **argv)
 	ret = ds_run_validate(&o);
 	if (ret)
 		return ret;
-	if (o.out) {
-		out = o.out;
-	} else {
-		ds_default_out(&o, outbuf, sizeof(outbuf));
-		out = outbuf;
-	}
 
 	memset(&run, 0, sizeof(run));
 	run.opts = &o;
-	run.interrupted = &got_sigint;
-	run.result.tool_version = DS_VERSION;
-	run.result.git_revision = DS_GIT_REVISION;
-	for (i = 0; i < o.nharvests; i++)
-		run.result.harvests[i] = o.harvests[i];
-	run.result.nharvests = o.nharvests;
+	run.stop = &stop_flag;
+	start_result(&run, &o);
 	if (o.numa_node >= 0) {
 		/* The tracker's own bitmaps come from malloc: bind the whole process. */
 		struct bitmask *nodes = numa_allocate_nodemask();
@@ -174,99 +391,65 @@ int cmd_run(int argc, char **argv)
 		numa_free_nodemask(nodes);
 		numa_run_on_node(o.numa_node);
 	}
-	for (i = 0; i < o.nlayouts; i++) {
-		ret = setup_device(&run, i, iova);
-		run.ndevices = i + 1;
-		if (ret) {
-			release(&run);
-			return ret;
-		}
-		total_pages += run.devices[i].pages;
-		total_mappings += run.devices[i].ninitial;
-		/* The next device starts on a 1 GiB boundary after this one. */
-		iova += (o.device_size + (1ull << 30) - 1) & ~((1ull << 30) - 1);
-	}
-	if (total_mappings > DT_DMA_LIMIT_DEFAULT) {
+	ret = setup_devices(&run);
+	if (ret) {
 		release(&run);
-		return ds_run_bad("the layouts ask for more than the 65535 mappings a type1 container "
-			   "allows");
+		return ret;
 	}
-	run.result.ndevices = run.ndevices;
-	run.container_device = 0;
-	if (run.ndevices > 1) {
-		struct ds_device_info *all = &run.result.devices[run.ndevices];
-
-		snprintf(all->layout, sizeof(all->layout), "all");
-		all->device_bytes = o.device_size * run.ndevices;
-		all->mappings = total_mappings;
-		all->pages = total_pages;
-		all->iova_base = DS_IOVA_BASE;
-		run.container_device = (uint16_t)run.ndevices;
-		run.result.ndevices++;
-	}
-
-	run.buf_bytes = dt_bitmap_bytes(o.device_size / DS_PGSIZE);
-	/* With --numa-node the process policy already binds these to the node. */
+	for (i = 0; i < o.nsizes; i++)
+		largest = o.sizes[i] > largest ? o.sizes[i] : largest;
+	run.buf_bytes = dt_bitmap_bytes(largest / DS_PGSIZE);
+	/* With --numa-node the process policy already binds it to the node. */
 	run.user = aligned_alloc(64, (run.buf_bytes + 63) & ~63ull);
-	run.src = aligned_alloc(64, (run.buf_bytes + 63) & ~63ull);
-	run.dst = aligned_alloc(64, (run.buf_bytes + 63) & ~63ull);
+	if (!run.user) {
+		release(&run);
+		return ds_run_bad("out of memory for the %llu-byte bitmap buffer",
+				  (unsigned long long)run.buf_bytes);
+	}
 	ret = ds_pool_create(&run.pool, o.threads, o.numa_node);
-	if (!run.user || !run.src || !run.dst || ret < 0) {
-		release(&run);
-		return ds_run_bad("out of memory for the bitmap buffers");
-	}
-	/* Fault the buffers in now: first-touch costs belong to no measurement. */
-	memset(run.user, 0, run.buf_bytes);
-	memset(run.src, 0xa5, run.buf_bytes);
-	memset(run.dst, 0, run.buf_bytes);
-
-	if (ds_make_out(out, &made, &why) < 0) {
-		release(&run);
-		return ds_run_bad("--out %s: %s", out, why);
-	}
-
-	printf("dirtyscope run: backend %s, harvest %s, %zu device(s) of %llu MiB (",
-	       o.backend, o.nharvests > 1 ? "all" : o.harvests[0], run.ndevices,
-	       (unsigned long long)(o.device_size >> 20));
-	for (i = 0; i < run.ndevices; i++)
-		printf("%s%s", i ? ", " : "", o.layouts[i].name);
-	printf("), workload ");
-	for (i = 0; i < o.nworkloads; i++)
-		printf("%s%s", i ? "," : "", o.workloads[i]->name);
-	printf(", %llu iterations, seed %llu\n", (unsigned long long)o.iterations,
-	       (unsigned long long)o.seed);
-	fflush(stdout);
-
-	sigaction(SIGINT, &sa, &old);
-	ret = ds_run_measure(&run);
-	sigaction(SIGINT, &old, NULL);
 	if (ret < 0) {
-		fprintf(stderr, "dirtyscope run: %s\n", run.error);
-		status = 1;
-	} else if (got_sigint) {
-		fprintf(stderr, "dirtyscope run: interrupted; keeping the results so far\n");
-		status = 130;
+		release(&run);
+		return ds_run_bad("--threads %u: cannot start the threads: %s", o.threads,
+				  strerror(-ret));
 	}
+	/* Fault the buffer in now: first-touch costs belong to no measurement. */
+	memset(run.user, 0, run.buf_bytes);
+	measure_clock(&run.result);
 
-	run.result.config = ds_run_config_json(&o, out, got_sigint != 0);
+	if (ds_outdir_make(&o, &od, &why) < 0) {
+		release(&run);
+		return ds_run_bad("--out %s: %s", o.out ? o.out : od.path, why);
+	}
+	run.result.config = ds_run_config_json(&o, od.final);
 	run.result.host = ds_host_info();
 	run.result.placement = placement_json(&run);
-	if (ds_summarize(&run.result, &rows, &nrows) < 0) {
-		fprintf(stderr, "dirtyscope run: out of memory summarising\n");
-		ds_remove_made(&made);
+	ret = ds_out_begin(od.path, &run.result);
+	if (ret < 0) {
+		fprintf(stderr, "dirtyscope run: writing %s: %s\n", od.path, strerror(-ret));
+		ds_outdir_remove(&od);
 		release(&run);
 		return 1;
 	}
-	ds_print_table(stdout, &run.result, rows, nrows);
-	ret = ds_write_results(out, &run.result, rows, nrows);
+	run.stream = true;
+	print_header(&o, run.ndevices);
+
+	ret = stop_flag ? 0 : ds_run_measure(&run);
+	/* From here on a signal is noted, not obeyed: the files are finished first. */
 	if (ret < 0) {
-		fprintf(stderr, "dirtyscope run: writing the results to %s: %s\n", out, strerror(-ret));
-		ds_remove_made(&made);
+		fprintf(stderr, "dirtyscope run: %s\n", run.error);
+		run.result.status = DS_STATUS_FAILED;
+		snprintf(run.result.error, sizeof(run.result.error), "%s", run.error);
 		status = 1;
+	} else if (stop_signal) {
+		fprintf(stderr, "dirtyscope run: interrupted (%s); keeping the results so far\n",
+			strsignal(stop_signal));
+		run.result.status = DS_STATUS_INTERRUPTED;
+		run.result.signal = stop_signal;
+		status = 128 + stop_signal;
 	} else {
-		printf("results: %s\n", out);
+		run.result.status = DS_STATUS_COMPLETE;
 	}
-	free(rows);
+	status = finish(&run, &od, status);
 	release(&run);
 	return status;
 }

@@ -3,10 +3,10 @@
 #ifndef DS_RUN_H
 #define DS_RUN_H
 
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <limits.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -23,23 +23,25 @@
 #define DS_IOVA_BASE (4ull << 30)
 /* Well inside the 47-bit user address space; memory is reserved, never committed. */
 #define DS_MAX_TOTAL_BYTES (64ull << 40)
+/* The kernel's largest dirty bitmap (256 MiB) covers 8 TiB at 4 KiB pages. */
+#define DS_MAX_DEVICE_BYTES (8ull << 40)
 
-#define DS_MAX_DEVICES 8
+#define DS_MAX_SIZES 16
+#define DS_MAX_LAYOUTS 8
 #define DS_MAX_WORKLOADS 4
-#define DS_MAX_HARVESTS 8
 
 struct ds_run_opts {
 	const char *backend;
 	const char *harvests[DS_MAX_HARVESTS];
 	size_t nharvests;
-	uint64_t device_size;
-	struct ds_layout layouts[DS_MAX_DEVICES];
+	uint64_t sizes[DS_MAX_SIZES]; /* --device-size, in the order given */
+	size_t nsizes;
+	struct ds_layout layouts[DS_MAX_LAYOUTS];
 	size_t nlayouts;
 	const struct ds_workload_ops *workloads[DS_MAX_WORKLOADS];
 	size_t nworkloads;
 	unsigned int threads;
-	uint64_t iterations;
-	uint64_t profile_iterations;
+	uint64_t iterations, warmup, profile_iterations, cycles;
 	uint64_t pages;
 	uint64_t step_ms;
 	enum ds_pattern pattern;
@@ -47,18 +49,32 @@ struct ds_run_opts {
 	uint64_t working_set; /* bytes; 0: the whole device */
 	uint64_t rw_bytes;
 	uint64_t churn;
+	enum dt_group_kind viommu_group;
 	enum ds_hugepages huge;
 	int numa_node; /* -1: none */
 	uint64_t seed;
+	struct ds_downtime_params downtime;
 	const char *out;
+	bool force;
 	bool progress;
+	/* The command line, for meta.json. */
+	int argc;
+	char **argv;
 };
 
-/* One workload acting on one device. */
+/* One workload acting on one device of one container. */
 struct ds_run_workload {
 	const struct ds_workload_ops *ops;
 	struct ds_workload_params params;
 	void *state;
+};
+
+/* A device as one harvest's container holds it: its mappings and workloads. */
+struct ds_run_instance {
+	struct ds_device dev;
+	struct ds_run_workload wl[DS_MAX_WORKLOADS];
+	size_t nwl;
+	uint64_t step; /* workload steps so far */
 };
 
 struct ds_run;
@@ -67,29 +83,40 @@ struct ds_run_device {
 	struct ds_run *run;
 	uint16_t index;
 	struct ds_layout layout;
-	struct ds_region region;
-	struct ds_device dev;
-	struct ds_mapping *initial; /* the layout, remapped for every harvest */
-	size_t ninitial;
+	uint64_t size;
+	uint64_t iova_base;
 	uint64_t pages; /* of the IOVA window: the merged request's size */
-	struct ds_run_workload wl[DS_MAX_WORKLOADS];
-	size_t nwl;
+	struct ds_region region; /* the memory, shared by every harvest's container */
+	struct ds_mapping *initial; /* the layout */
+	size_t ninitial;
+	/*
+	 * The memcpy floor's source: as many bytes as the window's bitmap,
+	 * rewritten after each harvest of the device as the harvest rewrites
+	 * its own bitmaps, so that both are as cold when next read.
+	 */
+	uint8_t *shadow;
+	uint64_t shadow_bytes;
+	struct ds_run_instance inst[DS_MAX_HARVESTS];
 };
 
 struct ds_run {
 	const struct ds_run_opts *opts;
 	struct ds_result result;
-	struct ds_run_device devices[DS_MAX_DEVICES];
+	struct ds_run_device *devices;
 	size_t ndevices;
+	struct dt_container *c[DS_MAX_HARVESTS];
 	struct ds_pool *pool;
-	/* Bitmap buffers as large as the largest merged request: the user's, and memcpy's. */
-	uint64_t *user, *src, *dst;
+	/* The user's bitmap buffer, as large as the largest request. */
+	uint64_t *user;
 	uint64_t buf_bytes;
-	uint8_t harvest; /* index of the harvest running */
-	/* The device index for container-wide calls: a pseudo device "all" when several. */
-	uint16_t container_device;
+	uint8_t harvest;  /* index of the harvest running */
+	uint8_t stage;	  /* enum ds_stage of the calls being made */
 	uint32_t iteration;
-	volatile sig_atomic_t *interrupted;
+	/* The device index for container-wide calls: the pseudo device "all" when several. */
+	uint16_t container_device;
+	bool profiling;	  /* the profiler pass: phases, no samples */
+	bool stream;	  /* append every sample to samples.csv as it is taken */
+	volatile int *stop; /* set by SIGINT, SIGTERM, SIGHUP */
 	char error[256];      /* what stopped the run, for the CLI to print */
 	uint64_t progress_ns; /* when the progress line was last written */
 };
@@ -99,26 +126,28 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o);
 /* Checks that need several options together, or the machine: 0 or 2. */
 int ds_run_validate(struct ds_run_opts *o);
 /* Every option with its value, for meta.json. */
-json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out, bool interrupted);
+json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out);
 /* "dirtyscope run: " and the message on stderr; returns 2. */
 __attribute__((format(printf, 1, 2))) int ds_run_bad(const char *fmt, ...);
 
 /*
- * The run folder is made before any work, so that an unwritable --out is an
- * error up front; what was made is remembered, to be removed again when the
- * run ends without results.
+ * The run folder, made exclusively before any work (results/README.md):
+ * a default name that exists gets -2, -3, ...; --out must not exist or be
+ * empty, unless --force, when the run goes to DIR.new.PID and is swapped
+ * in at the end.
  */
-struct ds_made_dirs {
-	char path[PATH_MAX];
-	size_t depth; /* how many of its trailing components this run created */
+struct ds_outdir {
+	char path[PATH_MAX];	/* where the files go while the run goes */
+	char final[PATH_MAX];	/* where they end up (differs with --force) */
+	bool swap;		/* --force over a non-empty folder */
 };
 
-/* Make @dir and its parents, and check it takes files: 0, or -1 with @why. */
-int ds_make_out(const char *dir, struct ds_made_dirs *made, const char **why);
-/* Remove what ds_make_out() made; folders that hold anything stay. */
-void ds_remove_made(struct ds_made_dirs *made);
-/* A new folder name under results/runs/ for this run. */
-void ds_default_out(const struct ds_run_opts *o, char *buf, size_t len);
+/* Make the run folder: 0, or -1 with @why. */
+int ds_outdir_make(const struct ds_run_opts *o, struct ds_outdir *od, const char **why);
+/* Swap a --force run into place (and remove the old one): 0 or -errno. */
+int ds_outdir_finish(struct ds_outdir *od);
+/* Remove the folder again, with what is in it (a run that kept nothing). */
+void ds_outdir_remove(struct ds_outdir *od);
 
 /*
  * Measure every harvest of @run->opts on the devices set up in @run.

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * run_loop.c - the measurement loop of `dirtyscope run`, after the KVM
- * dirty-log perf test: map, populate (its own phase), START, then
- * iterations of dirty -> harvest, then the profiler pass, STOP, and
- * unmap-with-bitmap. Every tracking call is timed alone with
- * CLOCK_MONOTONIC and paired with a memcpy of the same bitmap bytes taken
- * right after it: the floor the call is compared with.
+ * dirty-log perf test. Per harvest a container with the same devices:
+ * map, populate (its own phase), START; then iterations of dirty -> merged
+ * GET, dirty -> a GET per mapping, the harvests alternating iteration by
+ * iteration (A B A B) so that drift hits all of them; the first --warmup
+ * iterations reported apart; then the profiler pass, STOP/START cycles,
+ * and unmap-with-bitmap of every mapping.
+ *
+ * Every tracking call is timed alone with CLOCK_MONOTONIC; the harness's
+ * own work (zeroing the user's buffer, counting its bits, the memcpy floor,
+ * recording) is outside every timed region, and the workloads only dirty
+ * memory and plan: the calls they ask for are made and timed here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +20,7 @@
 
 #include <dirtytrack/dirtytrack.h>
 
+#include "output.h"
 #include "run.h"
 
 /* Keep the compiler from dropping or moving a copy whose result nobody reads. */
@@ -25,29 +32,83 @@ static int fail(struct ds_run *run, int err, const char *what)
 	return err;
 }
 
-static int record(struct ds_run *run, const struct ds_sample *s)
+static bool stopped(const struct ds_run *run)
 {
-	int ret = ds_result_add_sample(&run->result, s);
-
-	return ret < 0 ? fail(run, ret, "recording a sample") : 0;
+	return run->stop && *run->stop;
 }
 
-/* The memcpy floor for @bytes: the destination prepared like the user's bitmap. */
-static uint64_t time_memcpy(struct ds_run *run, uint64_t bytes)
+static int record(struct ds_run *run, struct ds_sample *s)
 {
-	uint64_t t0;
+	int ret;
 
-	memset(run->dst, 0, bytes);
+	if (run->profiling)
+		return 0;
+	s->harvest = run->harvest;
+	s->stage = run->stage;
+	if (!s->iteration)
+		s->iteration = run->iteration;
+	ret = ds_result_add_sample(&run->result, s);
+	if (ret < 0)
+		return fail(run, ret, "recording a sample");
+	if (run->stream) {
+		ret = ds_out_sample(&run->result, s, ds_now_ns());
+		if (ret < 0)
+			return fail(run, ret, "writing samples.csv");
+	}
+	return 0;
+}
+
+/* Bits set in @bytes of @w: how many pages the call reported dirty. */
+__attribute__((target("popcnt"))) static uint64_t popcount_hw(const uint64_t *w, uint64_t words)
+{
+	uint64_t i, n = 0;
+
+	for (i = 0; i < words; i++)
+		n += (uint64_t)__builtin_popcountll(w[i]);
+	return n;
+}
+
+static uint64_t popcount_sw(const uint64_t *w, uint64_t words)
+{
+	uint64_t i, n = 0;
+
+	for (i = 0; i < words; i++)
+		n += (uint64_t)__builtin_popcountll(w[i]);
+	return n;
+}
+
+static uint64_t dirty_count(const uint64_t *w, uint64_t bytes)
+{
+	/* A 32 MiB bitmap is 4 M words: the instruction, where there is one, saves ~30 ms. */
+	if (__builtin_cpu_supports("popcnt"))
+		return popcount_hw(w, bytes / 8);
+	return popcount_sw(w, bytes / 8);
+}
+
+/*
+ * The memcpy floor of a harvest call that wrote @bytes into the user's
+ * buffer from the device's bitmap at byte @src_off: the same bytes, into
+ * the same buffer at the same offset, zeroed just before as it was for the
+ * call, from a source last written as long ago as the tracker's bitmaps.
+ * Then the source is rewritten, as the harvest rewrote its bitmaps.
+ */
+static uint64_t floor_copy(struct ds_run *run, struct ds_run_device *d, uint64_t src_off,
+			   uint64_t bytes)
+{
+	uint64_t t0, t1;
+
+	if (src_off > d->shadow_bytes)
+		src_off = 0;
+	if (bytes > d->shadow_bytes - src_off)
+		bytes = d->shadow_bytes - src_off;
+	memset(run->user, 0, bytes);
 	DS_CLOBBER();
 	t0 = ds_now_ns();
-	memcpy(run->dst, run->src, bytes);
+	memcpy(run->user, d->shadow + src_off, bytes);
 	DS_CLOBBER();
-	return ds_now_ns() - t0;
-}
-
-static bool interrupted(const struct ds_run *run)
-{
-	return run->interrupted && *run->interrupted;
+	t1 = ds_now_ns();
+	memset(d->shadow + src_off, 0x5a, bytes);
+	return t1 - t0;
 }
 
 /* Is every mapping's first bit on a 64-bit word of a request starting at @base? */
@@ -61,23 +122,46 @@ static enum ds_path merged_path(const struct ds_device *dev, uint64_t base)
 	return DS_PATH_ALIGNED;
 }
 
-/* Time one GET_BITMAP into the zero-filled user buffer. */
-static int timed_get(struct ds_run *run, struct dt_container *c, struct ds_run_device *d,
-		     uint64_t iova, uint64_t size, enum ds_request req, enum ds_path path,
-		     uint32_t mapping)
+/*
+ * Bytes a merged request from @base writes: per mapping, the words from
+ * the one holding its first bit, as many as its bits and its shift fill
+ * (the kernel copies those), counted once where neighbours share a word.
+ */
+static uint64_t merged_bytes(const struct ds_device *dev, uint64_t base)
 {
-	uint64_t pages = size / d->dev.pgsize, bytes = dt_bitmap_bytes(pages), t0, t1;
-	struct dt_bitmap bm = {.pgsize = d->dev.pgsize, .size = bytes, .data = run->user};
+	uint64_t end = 0, words = 0, bit, first, last;
+	size_t i;
+
+	for (i = 0; i < dev->nmappings; i++) {
+		bit = (dev->mappings[i].iova - base) / dev->pgsize;
+		first = bit / 64;
+		last = (bit + dev->mappings[i].size / dev->pgsize - 1) / 64 + 1;
+		if (first < end)
+			first = end;
+		if (last > first)
+			words += last - first;
+		if (last > end)
+			end = last;
+	}
+	return words * 8;
+}
+
+/* Time one GET_BITMAP into the zero-filled user buffer, with its floor and dirty count. */
+static int timed_get(struct ds_run *run, struct ds_run_device *d, uint64_t iova, uint64_t size,
+		     enum ds_request req, enum ds_path path, uint32_t mapping, uint64_t written)
+{
+	struct dt_container *c = run->c[run->harvest];
+	uint64_t pages = size / DS_PGSIZE, bytes = dt_bitmap_bytes(pages), t0, t1;
+	struct dt_bitmap bm = {.pgsize = DS_PGSIZE, .size = bytes, .data = run->user};
 	struct ds_sample s = {
-		.iteration = run->iteration,
 		.op = DS_OP_GET_BITMAP,
 		.request = (uint8_t)req,
 		.path = (uint8_t)path,
-		.harvest = run->harvest,
 		.device = d->index,
 		.mapping = mapping,
 		.bitmap_bytes = bytes,
 		.pages = pages,
+		.memcpy_bytes = written,
 	};
 	int ret;
 
@@ -87,32 +171,122 @@ static int timed_get(struct ds_run *run, struct dt_container *c, struct ds_run_d
 	t1 = ds_now_ns();
 	if (ret < 0)
 		return fail(run, ret, "GET_BITMAP");
+	if (run->profiling)
+		return 0;
 	s.ns = t1 - t0;
-	s.memcpy_ns = time_memcpy(run, bytes);
+	s.dirty_pages = dirty_count(run->user, bytes);
+	s.memcpy_ns = floor_copy(run, d, (iova - d->iova_base) / DS_PGSIZE / 64 * 8, written);
 	return record(run, &s);
 }
 
-static int harvest_merged(struct ds_run *run, struct dt_container *c, struct ds_run_device *d,
-			  enum ds_path *path)
+static int harvest_merged(struct ds_run *run, struct ds_run_device *d, enum ds_path *path)
 {
-	*path = merged_path(&d->dev, d->dev.iova_base);
-	return timed_get(run, c, d, d->dev.iova_base, d->pages * d->dev.pgsize, DS_REQ_MERGED,
-			 *path, 0);
+	const struct ds_device *dev = &d->inst[run->harvest].dev;
+
+	*path = merged_path(dev, d->iova_base);
+	return timed_get(run, d, d->iova_base, d->pages * DS_PGSIZE, DS_REQ_MERGED, *path, 0,
+			 merged_bytes(dev, d->iova_base));
 }
 
-static int harvest_per_mapping(struct ds_run *run, struct dt_container *c,
-			       struct ds_run_device *d)
+static int harvest_per_mapping(struct ds_run *run, struct ds_run_device *d)
 {
+	const struct ds_device *dev = &d->inst[run->harvest].dev;
 	size_t i;
 	int ret;
 
-	for (i = 0; i < d->dev.nmappings; i++) {
-		ret = timed_get(run, c, d, d->dev.mappings[i].iova, d->dev.mappings[i].size,
-				DS_REQ_MAPPING, DS_PATH_ALIGNED, (uint32_t)i);
+	for (i = 0; i < dev->nmappings && !stopped(run); i++) {
+		const struct ds_mapping *m = &dev->mappings[i];
+
+		ret = timed_get(run, d, m->iova, m->size, DS_REQ_MAPPING, DS_PATH_ALIGNED,
+				(uint32_t)i, dt_bitmap_bytes(m->size / DS_PGSIZE));
 		if (ret < 0)
 			return ret;
 	}
 	return 0;
+}
+
+/* Unmap one mapping with its bitmap (plain when tracking is off), timed, with its floor. */
+static int timed_unmap(struct ds_run *run, struct ds_run_device *d, uint64_t iova, uint64_t size,
+		       uint32_t mapping, bool tracking)
+{
+	struct dt_container *c = run->c[run->harvest];
+	uint64_t pages = size / DS_PGSIZE, bytes = dt_bitmap_bytes(pages), unmapped = 0, t0, t1;
+	struct dt_bitmap bm = {.pgsize = DS_PGSIZE, .size = bytes, .data = run->user};
+	struct ds_sample s = {
+		.op = tracking ? DS_OP_UNMAP_BITMAP : DS_OP_UNMAP,
+		.request = DS_REQ_MAPPING,
+		.path = DS_PATH_ALIGNED,
+		.device = d->index,
+		.mapping = mapping,
+		.bitmap_bytes = tracking ? bytes : 0,
+		.pages = pages,
+	};
+	int ret;
+
+	if (tracking)
+		memset(run->user, 0, bytes);
+	t0 = ds_now_ns();
+	ret = tracking ? dt_unmap_bitmap(c, iova, size, &bm, &unmapped)
+		       : dt_unmap(c, iova, size, &unmapped);
+	t1 = ds_now_ns();
+	if (ret < 0)
+		return fail(run, ret, tracking ? "UNMAP_DMA with bitmap" : "UNMAP_DMA");
+	if (unmapped != size)
+		return fail(run, -ENOENT, "UNMAP_DMA: the mapping was not there");
+	s.ns = t1 - t0;
+	if (tracking) {
+		s.dirty_pages = dirty_count(run->user, bytes);
+		s.memcpy_bytes = bytes;
+		s.memcpy_ns = floor_copy(run, d, (iova - d->iova_base) / DS_PGSIZE / 64 * 8, bytes);
+	}
+	return record(run, &s);
+}
+
+static int timed_map(struct ds_run *run, struct ds_run_device *d, const struct ds_mapping *m,
+		     uint32_t mapping)
+{
+	struct dt_container *c = run->c[run->harvest];
+	struct ds_sample s = {
+		.op = DS_OP_MAP,
+		.request = DS_REQ_MAPPING,
+		.device = d->index,
+		.mapping = mapping,
+		.pages = m->size / DS_PGSIZE,
+	};
+	uint64_t t0 = ds_now_ns();
+	int ret;
+
+	ret = dt_dma_map(c, m->iova, m->size, (uintptr_t)(d->region.mem + (m->iova - d->iova_base)),
+			 DT_PROT_READ | DT_PROT_WRITE);
+	s.ns = ds_now_ns() - t0;
+	if (ret < 0)
+		return fail(run, ret, "MAP_DMA");
+	return record(run, &s);
+}
+
+/* The calls a workload's last step planned (vIOMMU churn), each timed. */
+static int churn(struct ds_run *run, struct ds_run_device *d, struct ds_run_workload *wl,
+		 bool tracking)
+{
+	const struct ds_churn_op *ops;
+	uint8_t stage = run->stage;
+	size_t n, i;
+	int ret = 0;
+
+	if (!wl->ops->churn)
+		return 0;
+	n = wl->ops->churn(wl->state, &ops);
+	run->stage = DS_STAGE_CHURN;
+	for (i = 0; i < n && ret == 0; i++) {
+		struct ds_mapping m = {.iova = ops[i].iova, .size = ops[i].size};
+
+		if (ops[i].map)
+			ret = timed_map(run, d, &m, 0);
+		else
+			ret = timed_unmap(run, d, m.iova, m.size, 0, tracking);
+	}
+	run->stage = stage;
+	return ret;
 }
 
 static int step_thread(void *arg, unsigned int thread, uint64_t step)
@@ -122,138 +296,102 @@ static int step_thread(void *arg, unsigned int thread, uint64_t step)
 	return wl->ops->step(wl->state, thread, step);
 }
 
-/* One step of every workload of @d, threaded ones on the pool. */
-static int dirty(struct ds_run *run, struct ds_run_device *d, uint64_t step)
+/*
+ * One step of every workload of @d, threaded ones on the pool, timed
+ * together as the dirty step; after each workload's step, the calls it
+ * planned (timed on their own), so that the next workload sees the device
+ * as the container holds it.
+ */
+static int dirty(struct ds_run *run, struct ds_run_device *d)
 {
-	struct ds_sample s = {
-		.iteration = run->iteration,
-		.op = DS_OP_DIRTY,
-		.harvest = run->harvest,
-		.device = d->index,
-	};
-	uint64_t t0 = ds_now_ns();
+	struct ds_run_instance *in = &d->inst[run->harvest];
+	struct ds_sample s = {.op = DS_OP_DIRTY, .device = d->index};
+	uint64_t step = in->step++, t0;
 	size_t i;
 	int ret;
 
-	for (i = 0; i < d->nwl; i++) {
-		struct ds_run_workload *wl = &d->wl[i];
+	for (i = 0; i < in->nwl; i++) {
+		struct ds_run_workload *wl = &in->wl[i];
 
+		t0 = ds_now_ns();
 		if (wl->ops->threaded && run->opts->threads > 1)
 			ret = ds_pool_run(run->pool, step_thread, wl, step);
 		else
 			ret = wl->ops->step(wl->state, 0, step);
+		s.ns += ds_now_ns() - t0;
 		if (ret < 0)
 			return fail(run, ret, wl->ops->name);
+		ret = churn(run, d, wl, true);
+		if (ret < 0)
+			return ret;
 	}
-	s.ns = ds_now_ns() - t0;
 	return record(run, &s);
 }
 
-/* Timed calls the viommu workload makes itself. */
-static void workload_event(void *arg, enum ds_workload_event ev, uint64_t bytes, uint64_t pages,
-			   uint64_t ns)
+static int map_device(struct ds_run *run, struct ds_run_device *d)
 {
-	struct ds_run_device *d = arg;
-	struct ds_run *run = d->run;
-	struct ds_sample s = {
-		.iteration = run->iteration,
-		.op = ev == DS_WL_MAP ? DS_OP_MAP : DS_OP_UNMAP_BITMAP,
-		.request = DS_REQ_MAPPING,
-		.path = ev == DS_WL_MAP ? DS_PATH_NONE : DS_PATH_ALIGNED,
-		.harvest = run->harvest,
-		.device = d->index,
-		.bitmap_bytes = bytes,
-		.pages = pages,
-		.ns = ns,
-	};
-
-	if (ev == DS_WL_UNMAP_BITMAP && bytes <= run->buf_bytes)
-		s.memcpy_ns = time_memcpy(run, bytes);
-	/* An event cannot fail the workload; a lost sample shows as a short count. */
-	ds_result_add_sample(&run->result, &s);
-}
-
-static int map_device(struct ds_run *run, struct dt_container *c, struct ds_run_device *d)
-{
-	struct ds_device *dev = &d->dev;
-	struct ds_sample s = {
-		.op = DS_OP_MAP,
-		.request = DS_REQ_MAPPING,
-		.harvest = run->harvest,
-		.device = d->index,
-	};
-	uint64_t t0;
+	struct ds_device *dev = &d->inst[run->harvest].dev;
 	size_t i;
 	int ret;
 
-	dev->c = c;
+	dev->c = run->c[run->harvest];
 	dev->nmappings = 0;
-	for (i = 0; i < d->ninitial; i++) {
-		const struct ds_mapping *m = &d->initial[i];
-
-		t0 = ds_now_ns();
-		ret = dt_dma_map(c, m->iova, m->size, (uintptr_t)(dev->mem + (m->iova - dev->iova_base)),
-				 DT_PROT_READ | DT_PROT_WRITE);
-		s.ns = ds_now_ns() - t0;
-		if (ret < 0)
-			return fail(run, ret, "MAP_DMA");
-		dev->mappings[dev->nmappings++] = *m;
-		s.mapping = (uint32_t)i;
-		s.pages = m->size / dev->pgsize;
-		ret = record(run, &s);
+	for (i = 0; i < d->ninitial && !stopped(run); i++) {
+		ret = timed_map(run, d, &d->initial[i], (uint32_t)i);
 		if (ret < 0)
 			return ret;
+		dev->mappings[dev->nmappings++] = d->initial[i];
 	}
 	return 0;
 }
 
 static int setup_workloads(struct ds_run *run, struct ds_run_device *d)
 {
-	struct ds_sample s = {.op = DS_OP_POPULATE, .harvest = run->harvest, .device = d->index};
+	struct ds_run_instance *in = &d->inst[run->harvest];
+	struct ds_sample s = {.op = DS_OP_POPULATE, .device = d->index};
 	bool populated = false;
 	uint64_t t0;
 	size_t i;
 	int ret;
 
-	for (i = 0; i < d->nwl; i++) {
-		d->wl[i].params.record = workload_event;
-		d->wl[i].params.record_arg = d;
-		ret = d->wl[i].ops->setup(&d->dev, &d->wl[i].params, &d->wl[i].state);
+	for (i = 0; i < in->nwl; i++) {
+		ret = in->wl[i].ops->setup(&in->dev, &in->wl[i].params, &in->wl[i].state);
 		if (ret < 0)
-			return fail(run, ret, d->wl[i].ops->name);
+			return fail(run, ret, in->wl[i].ops->name);
 	}
 	/* Page faults are a phase of their own, never inside a measurement. */
 	t0 = ds_now_ns();
-	for (i = 0; i < d->nwl; i++) {
-		if (!d->wl[i].ops->populate)
+	for (i = 0; i < in->nwl; i++) {
+		if (!in->wl[i].ops->populate)
 			continue;
-		ret = d->wl[i].ops->populate(d->wl[i].state);
+		ret = in->wl[i].ops->populate(in->wl[i].state);
 		if (ret < 0)
-			return fail(run, ret, d->wl[i].ops->name);
+			return fail(run, ret, in->wl[i].ops->name);
 		populated = true;
 	}
 	s.ns = ds_now_ns() - t0;
 	return populated ? record(run, &s) : 0;
 }
 
-static void teardown_workloads(struct ds_run_device *d)
+static void teardown_workloads(struct ds_run_instance *in)
 {
 	size_t i;
 
-	for (i = 0; i < d->nwl; i++) {
-		if (d->wl[i].ops && d->wl[i].state)
-			d->wl[i].ops->teardown(d->wl[i].state);
-		d->wl[i].state = NULL;
+	for (i = 0; i < in->nwl; i++) {
+		if (in->wl[i].ops && in->wl[i].state)
+			in->wl[i].ops->teardown(in->wl[i].state);
+		in->wl[i].state = NULL;
 	}
 }
 
-static int timed_dirty_call(struct ds_run *run, struct dt_container *c, enum ds_op op)
+static int timed_dirty_call(struct ds_run *run, enum ds_op op)
 {
-	struct ds_sample s = {.op = (uint8_t)op, .harvest = run->harvest};
+	struct ds_sample s = {.op = (uint8_t)op};
 	uint64_t t0 = ds_now_ns();
 	int ret;
 
-	ret = op == DS_OP_START ? dt_dirty_start(c) : dt_dirty_stop(c);
+	ret = op == DS_OP_START ? dt_dirty_start(run->c[run->harvest])
+				: dt_dirty_stop(run->c[run->harvest]);
 	s.ns = ds_now_ns() - t0;
 	if (ret < 0)
 		return fail(run, ret, op == DS_OP_START ? "dirty START" : "dirty STOP");
@@ -264,8 +402,8 @@ static int timed_dirty_call(struct ds_run *run, struct dt_container *c, enum ds_
 }
 
 /* Add what the profiler counted since the last take to the matching phase total. */
-static int take_phases(struct ds_run *run, struct dt_container *c, struct ds_run_device *d,
-		       enum ds_request req, enum ds_path path, uint64_t requests)
+static int take_phases(struct ds_run *run, struct ds_run_device *d, enum ds_request req,
+		       enum ds_path path, uint64_t requests)
 {
 	struct ds_phase_total *t = NULL, fresh = {
 		.harvest = run->harvest,
@@ -278,7 +416,7 @@ static int take_phases(struct ds_run *run, struct dt_container *c, struct ds_run
 	size_t i;
 	int ret;
 
-	ret = dt_profile_take(c, &p);
+	ret = dt_profile_take(run->c[run->harvest], &p);
 	if (ret < 0)
 		return fail(run, ret, "reading the harvest profile");
 	for (i = 0; i < run->result.nphases; i++) {
@@ -291,13 +429,16 @@ static int take_phases(struct ds_run *run, struct dt_container *c, struct ds_run
 		}
 	}
 	if (!t) {
+		fresh.profile.nphases = p.nphases;
+		memcpy(fresh.profile.names, p.names, sizeof(p.names));
 		ret = ds_result_add_phases(&run->result, &fresh);
 		if (ret < 0)
 			return fail(run, ret, "recording phases");
 		t = &run->result.phases[run->result.nphases - 1];
 	}
 	t->requests += requests;
-	for (i = 0; i < DT_PHASE_COUNT; i++) {
+	t->profile.walk_nodes += p.walk_nodes;
+	for (i = 0; i < p.nphases && i < DT_PROFILE_PHASES_MAX; i++) {
 		t->profile.ns[i] += p.ns[i];
 		t->profile.calls[i] += p.calls[i];
 	}
@@ -305,17 +446,16 @@ static int take_phases(struct ds_run *run, struct dt_container *c, struct ds_run
 }
 
 /*
- * A workload step; with the profiler on, drop what the step's own harvests
- * (vIOMMU unmap-with-bitmap) counted, so the totals hold the GETs alone.
+ * A workload step in the profiler pass: drop what the step's own calls
+ * (vIOMMU unmap-with-bitmap) counted, so that the totals hold the GETs alone.
  */
-static int dirty_step(struct ds_run *run, struct dt_container *c, struct ds_run_device *d,
-		      uint64_t step, bool profile)
+static int dirty_step(struct ds_run *run, struct ds_run_device *d)
 {
 	struct dt_profile discard;
-	int ret = dirty(run, d, step);
+	int ret = dirty(run, d);
 
-	if (ret == 0 && profile) {
-		ret = dt_profile_take(c, &discard);
+	if (ret == 0 && run->profiling) {
+		ret = dt_profile_take(run->c[run->harvest], &discard);
 		if (ret < 0)
 			return fail(run, ret, "reading the harvest profile");
 	}
@@ -333,81 +473,47 @@ static void progress(struct ds_run *run, const char *what, uint64_t i, uint64_t 
 	if (i != 1 && i != n && now - run->progress_ns < 100000000)
 		return;
 	run->progress_ns = now;
-	fprintf(stderr, "\r\033[Kdirtyscope run: %s: %s %llu/%llu", run->result.harvests[run->harvest],
-		what, (unsigned long long)i, (unsigned long long)n);
+	fprintf(stderr, "\r\033[Kdirtyscope run: %s %llu/%llu", what, (unsigned long long)i,
+		(unsigned long long)n);
 	fflush(stderr);
 }
 
-/* The dirty/harvest iterations; with @profile, the phase totals instead of samples. */
-static int iterate(struct ds_run *r, struct dt_container *c, uint64_t n, uint64_t *step,
-		   bool profile)
+/* One iteration of one harvest over every device: dirty -> merged; dirty -> per mapping. */
+static int iteration(struct ds_run *r)
 {
 	enum ds_path path;
-	uint64_t i;
 	size_t k;
-	int ret;
+	int ret = 0;
 
-	for (i = 0; i < n && !interrupted(r); i++) {
-		progress(r, profile ? "profile iteration" : "iteration", i + 1, n);
-		r->iteration = (uint32_t)(i + 1);
-		for (k = 0; k < r->ndevices; k++) {
-			struct ds_run_device *d = &r->devices[k];
-			size_t mark = r->result.nsamples;
+	for (k = 0; k < r->ndevices && ret == 0 && !stopped(r); k++) {
+		struct ds_run_device *d = &r->devices[k];
 
-			/* dirty -> one merged request; dirty -> one request per mapping. */
-			ret = dirty_step(r, c, d, (*step)++, profile);
-			if (ret == 0)
-				ret = harvest_merged(r, c, d, &path);
-			if (ret == 0 && profile)
-				ret = take_phases(r, c, d, DS_REQ_MERGED, path, 1);
-			if (ret == 0)
-				ret = dirty_step(r, c, d, (*step)++, profile);
-			if (ret == 0)
-				ret = harvest_per_mapping(r, c, d);
-			if (ret == 0 && profile)
-				ret = take_phases(r, c, d, DS_REQ_MAPPING, DS_PATH_ALIGNED,
-						  d->dev.nmappings);
-			if (ret < 0)
-				return ret;
-			/* The profiled calls carry the clock reads: keep them out of the samples. */
-			if (profile)
-				r->result.nsamples = mark;
-		}
+		ret = dirty_step(r, d);
+		if (ret == 0)
+			ret = harvest_merged(r, d, &path);
+		if (ret == 0 && r->profiling)
+			ret = take_phases(r, d, DS_REQ_MERGED, path, 1);
+		if (ret == 0)
+			ret = dirty_step(r, d);
+		if (ret == 0)
+			ret = harvest_per_mapping(r, d);
+		if (ret == 0 && r->profiling)
+			ret = take_phases(r, d, DS_REQ_MAPPING, DS_PATH_ALIGNED,
+					  d->inst[r->harvest].dev.nmappings);
 	}
-	return 0;
+	return ret;
 }
 
 /* Destroy every mapping with its bitmap, one request per mapping. */
-static int unmap_all(struct ds_run *run, struct dt_container *c, struct ds_run_device *d)
+static int unmap_all(struct ds_run *run, struct ds_run_device *d)
 {
-	struct ds_device *dev = &d->dev;
+	struct ds_device *dev = &d->inst[run->harvest].dev;
 	size_t i;
 	int ret;
 
-	for (i = 0; i < dev->nmappings; i++) {
-		const struct ds_mapping *m = &dev->mappings[i];
-		uint64_t pages = m->size / dev->pgsize, bytes = dt_bitmap_bytes(pages), t0, t1;
-		struct dt_bitmap bm = {.pgsize = dev->pgsize, .size = bytes, .data = run->user};
-		struct ds_sample s = {
-			.op = DS_OP_UNMAP_BITMAP,
-			.request = DS_REQ_MAPPING,
-			.path = DS_PATH_ALIGNED,
-			.harvest = run->harvest,
-			.device = d->index,
-			.mapping = (uint32_t)i,
-			.bitmap_bytes = bytes,
-			.pages = pages,
-		};
-
-		memset(run->user, 0, bytes);
-		t0 = ds_now_ns();
-		ret = dt_unmap_bitmap(c, m->iova, m->size, &bm, NULL);
-		t1 = ds_now_ns();
-		if (ret < 0)
-			return fail(run, ret, "UNMAP_DMA with bitmap");
-		s.ns = t1 - t0;
-		s.memcpy_ns = time_memcpy(run, bytes);
-		ret = record(run, &s);
+	for (i = 0; i < dev->nmappings && !stopped(run); i++) {
+		ret = timed_unmap(run, d, dev->mappings[i].iova, dev->mappings[i].size, (uint32_t)i,
+				  true);
 		if (ret < 0)
 			return ret;
 	}
@@ -415,69 +521,134 @@ static int unmap_all(struct ds_run *run, struct dt_container *c, struct ds_run_d
 	return 0;
 }
 
-static int measure_harvest(struct ds_run *run, const char *harvest)
+/* For each harvest in turn, @fn on the run; stops at the first error or signal. */
+static int each_harvest(struct ds_run *run, int (*fn)(struct ds_run *run))
 {
-	const struct ds_run_opts *o = run->opts;
-	struct dt_container_config cfg;
-	struct dt_container *c = NULL;
-	uint64_t step = 0;
+	size_t h;
+	int ret = 0;
+
+	for (h = 0; h < run->opts->nharvests && ret == 0 && !stopped(run); h++) {
+		run->harvest = (uint8_t)h;
+		ret = fn(run);
+	}
+	return ret;
+}
+
+static int setup_one(struct ds_run *run)
+{
 	size_t k;
-	int ret;
+	int ret = 0;
 
-	dt_container_config_init(&cfg);
-	cfg.backend = o->backend;
-	cfg.harvest = harvest;
-	cfg.profile = false;
-	ret = dt_container_create(&cfg, &c);
-	if (ret < 0)
-		return fail(run, ret, "creating the container");
-
-	run->iteration = 0;
+	run->stage = DS_STAGE_SETUP;
 	for (k = 0; k < run->ndevices && ret == 0; k++)
-		ret = map_device(run, c, &run->devices[k]);
+		ret = map_device(run, &run->devices[k]);
 	for (k = 0; k < run->ndevices && ret == 0; k++)
 		ret = setup_workloads(run, &run->devices[k]);
+	if (ret == 0 && !stopped(run))
+		ret = timed_dirty_call(run, DS_OP_START);
+	return ret;
+}
+
+static int profile_one(struct ds_run *run)
+{
+	struct dt_container *c = run->c[run->harvest];
+	uint64_t i;
+	int ret;
+
+	ret = dt_profile_set(c, true);
+	/* A backend without phases (a real kernel) has no profiler view: not an error. */
+	if (ret == -EOPNOTSUPP)
+		return 0;
 	if (ret == 0)
-		ret = timed_dirty_call(run, c, DS_OP_START);
-	if (ret == 0)
-		ret = iterate(run, c, o->iterations, &step, false);
-	if (ret == 0 && o->profile_iterations && !interrupted(run)) {
-		ret = dt_profile_set(c, true);
-		if (ret == 0)
-			ret = dt_profile_take(c, &(struct dt_profile){0});
+		ret = dt_profile_take(c, &(struct dt_profile){0});
+	if (ret < 0)
+		return fail(run, ret, "turning the harvest profile on");
+	run->profiling = true;
+	for (i = 0; i < run->opts->profile_iterations && ret == 0 && !stopped(run); i++) {
+		progress(run, "profile iteration", i + 1, run->opts->profile_iterations);
+		ret = iteration(run);
+	}
+	run->profiling = false;
+	if (ret == 0) {
+		ret = dt_profile_set(c, false);
 		if (ret < 0)
-			fail(run, ret, "turning the harvest profile on");
-		else
-			ret = iterate(run, c, o->profile_iterations, &step, true);
-		if (ret == 0)
-			ret = dt_profile_set(c, false);
+			fail(run, ret, "turning the harvest profile off");
+	}
+	return ret;
+}
+
+static int cycle_one(struct ds_run *run)
+{
+	int ret = timed_dirty_call(run, DS_OP_STOP);
+
+	return ret ? ret : timed_dirty_call(run, DS_OP_START);
+}
+
+static int teardown_one(struct ds_run *run)
+{
+	size_t k;
+	int ret = 0;
+
+	run->stage = DS_STAGE_TEARDOWN;
+	run->iteration = 0;
+	for (k = 0; k < run->ndevices && ret == 0; k++)
+		ret = unmap_all(run, &run->devices[k]);
+	if (ret == 0 && !stopped(run))
+		ret = timed_dirty_call(run, DS_OP_STOP);
+	return ret;
+}
+
+static int measure(struct ds_run *run)
+{
+	const struct ds_run_opts *o = run->opts;
+	uint64_t i, n = o->warmup + o->iterations;
+	int ret;
+
+	run->iteration = 0;
+	ret = each_harvest(run, setup_one);
+	for (i = 1; i <= n && ret == 0 && !stopped(run); i++) {
+		progress(run, i <= o->warmup ? "warm-up iteration" : "iteration", i, n);
+		run->iteration = (uint32_t)i;
+		run->stage = i <= o->warmup ? DS_STAGE_WARMUP : DS_STAGE_STEADY;
+		ret = each_harvest(run, iteration);
 	}
 	run->iteration = 0;
-	/* STOP with every bitmap allocated; then START again for unmap-with-bitmap. */
+	if (ret == 0 && o->profile_iterations)
+		ret = each_harvest(run, profile_one);
+	run->stage = DS_STAGE_CYCLE;
+	for (i = 1; i <= o->cycles && ret == 0 && !stopped(run); i++) {
+		run->iteration = (uint32_t)i;
+		ret = each_harvest(run, cycle_one);
+	}
 	if (ret == 0)
-		ret = timed_dirty_call(run, c, DS_OP_STOP);
-	if (ret == 0)
-		ret = timed_dirty_call(run, c, DS_OP_START);
-	for (k = 0; k < run->ndevices && ret == 0; k++)
-		ret = unmap_all(run, c, &run->devices[k]);
-	for (k = 0; k < run->ndevices; k++)
-		teardown_workloads(&run->devices[k]);
-	if (o->progress)
-		fputs("\r\033[K", stderr);
-	dt_container_destroy(c);
+		ret = each_harvest(run, teardown_one);
 	return ret;
 }
 
 int ds_run_measure(struct ds_run *run)
 {
-	size_t h;
-	int ret;
+	const struct ds_run_opts *o = run->opts;
+	struct dt_container_config cfg;
+	size_t h, k;
+	int ret = 0;
 
-	for (h = 0; h < run->opts->nharvests && !interrupted(run); h++) {
-		run->harvest = (uint8_t)h;
-		ret = measure_harvest(run, run->opts->harvests[h]);
+	for (h = 0; h < o->nharvests && ret == 0; h++) {
+		dt_container_config_init(&cfg);
+		cfg.backend = o->backend;
+		cfg.harvest = o->harvests[h];
+		ret = dt_container_create(&cfg, &run->c[h]);
 		if (ret < 0)
-			return ret;
+			fail(run, ret, "creating the container");
 	}
-	return 0;
+	if (ret == 0)
+		ret = measure(run);
+	if (o->progress)
+		fputs("\r\033[K", stderr);
+	for (h = 0; h < o->nharvests; h++) {
+		for (k = 0; k < run->ndevices; k++)
+			teardown_workloads(&run->devices[k].inst[h]);
+		dt_container_destroy(run->c[h]);
+		run->c[h] = NULL;
+	}
+	return ret;
 }

@@ -20,6 +20,19 @@
 
 static const char *const default_layouts = "uniform:8,ragged:8";
 
+/* "reference, fast": the harvests the library has, for --help and messages. */
+static const char *harvest_list(void)
+{
+	static char buf[128];
+	const char *const *names = dt_harvest_names();
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; names[i] && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? ", " : "", names[i]);
+	return buf;
+}
+
 static void usage(FILE *f)
 {
 	size_t i;
@@ -34,21 +47,27 @@ static void usage(FILE *f)
 		"\n"
 		"options (default in brackets):\n"
 		"  --backend NAME        tracker backend [model]\n"
-		"  --harvest H           reference|all: harvest implementation(s) to run [reference]\n"
-		"  --device-size SIZE    bytes of each device, K/M/G/T suffixes [64G]\n"
-		"  --layout L[,L...]     one device per layout: single, uniform:N, ragged:N,\n"
-		"                        viommu:N [%s]\n"
+		"  --harvest H           %s, or all (run every harvest, alternating\n"
+		"                        iteration by iteration) [reference]\n"
+		"  --device-size S[,S...]  device sizes, K/M/G/T suffixes, 4K to 8T; every layout\n"
+		"                        is run at every size [64G]\n"
+		"  --layout L[,L...]     layouts of each device size: single, uniform:N,\n"
+		"                        ragged:N, viommu:N (at most 8) [%s]\n"
 		"  --workload W[,W...]   what dirties memory, combinable [pinned]:\n",
-		default_layouts);
+		harvest_list(), default_layouts);
 	for (i = 0; ds_workloads[i]; i++)
 		fprintf(f, "                          %-8s %s\n", ds_workloads[i]->name,
 			ds_workloads[i]->summary);
 	fprintf(f,
 		"  --threads N           threads per threaded workload step [1]\n"
-		"  --iterations N        dirty -> harvest iterations [100]\n"
+		"  --iterations N        measured dirty -> harvest iterations [100]\n"
+		"  --warmup N            iterations run first and reported apart (stage warmup:\n"
+		"                        page faults, cold caches) [2]\n"
 		"  --profile-iterations N  extra iterations with the harvest phases timed\n"
 		"                        (the profiler view); 0 turns it off [same as --iterations]\n"
-		"  --pages N             pages pinned or written per workload step [1024]\n"
+		"  --cycles N            STOP/START pairs timed after the iterations [5]\n"
+		"  --pages N             pages pinned or written per workload step, at most the\n"
+		"                        working set's [1024]\n"
 		"  --step-ms MS          run each workload step for MS ms instead of --pages [0]\n"
 		"  --pattern P           random|sequential|hotcold page choice [random]\n"
 		"  --hot PCT:SHARE       hotcold: SHARE %% of accesses to PCT %% of pages [10:90]\n"
@@ -56,15 +75,24 @@ static void usage(FILE *f)
 		"                        0 = the whole device [256M]\n"
 		"  --rw-bytes N          bytes per DMA_RW write [64]\n"
 		"  --churn N             viommu: mappings destroyed and created per step [16]\n"
+		"  --viommu-group G      viommu: the group of the guest's device: iommu (an assigned\n"
+		"                        device behind the vIOMMU; type1 then reports every page)\n"
+		"                        or mediated (an mdev that pins) [iommu]\n"
 		"  --hugepages H         none|thp|hugetlb backing for the regions [none]\n"
 		"  --numa-node N         bind regions, bitmaps and threads to node N [no binding]\n"
 		"  --seed N              random seed: the same seed, the same run [1]\n"
-		"  --out DIR             run folder [results/runs/DATE-TIME-LAYOUT-WORKLOAD]\n"
+		"  --bandwidth RATE      downtime estimate: the migration link, bit/s or B/s with\n"
+		"                        k/M/G (e.g. 10Gbit/s, 1.25GB/s) [10Gbit/s]\n"
+		"  --state-size SIZE     downtime estimate: the device state sent at switchover [0]\n"
+		"  --downtime-limit T    downtime estimate: the limit, ns/us/ms/s [300ms]\n"
+		"  --out DIR             run folder, new or empty [results/runs/DATE-TIME-LAYOUT-WORKLOAD]\n"
+		"  --force               replace a non-empty --out folder (swapped in whole at the end)\n"
 		"  --no-progress         no progress line on stderr (shown only on a terminal)\n"
 		"  -h, --help            show this help\n"
 		"\n"
-		"Exit status: 0 done, 1 a tracking call failed (results so far are kept),\n"
-		"2 bad options, 130 interrupted (results so far are kept).\n");
+		"Exit status: 0 done, 1 a call or a write failed (the results so far are kept),\n"
+		"2 bad options, 128+N stopped by signal N (SIGINT 130, SIGTERM 143, SIGHUP 129;\n"
+		"the results so far are kept). results/README.md says what a run folder holds.\n");
 }
 
 /* A one-line message naming the problem; returns the exit status for bad input. */
@@ -99,6 +127,10 @@ static int split(char *s, char **items, int max)
 	int n = 0;
 	char *save = NULL, *t;
 
+	/* "a,,b" and "a," are typos, not lists with fewer items. */
+	if (!*s || *s == ',' || s[strlen(s) - 1] == ',' || strstr(s, ",,"))
+		return 0;
+
 	for (t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		if (n == max)
 			return -1;
@@ -109,11 +141,11 @@ static int split(char *s, char **items, int max)
 
 static int parse_layouts(struct ds_run_opts *o, const char *arg)
 {
-	char buf[512], *items[DS_MAX_DEVICES];
+	char buf[512], *items[DS_MAX_LAYOUTS];
 	int n, i;
 
 	snprintf(buf, sizeof(buf), "%s", arg);
-	n = split(buf, items, DS_MAX_DEVICES);
+	n = split(buf, items, DS_MAX_LAYOUTS);
 	if (n <= 0)
 		return ds_run_bad("--layout takes 1 to 8 layouts, not '%s'", arg);
 	for (i = 0; i < n; i++)
@@ -163,15 +195,119 @@ static int parse_harvest(struct ds_run_opts *o, const char *arg)
 			o->harvests[o->nharvests++] = names[i];
 			return 0;
 		}
-	return ds_run_bad("--harvest: unknown harvest '%s' (reference, or all)", arg);
+	return ds_run_bad("--harvest: unknown harvest '%s' (%s, or all)", arg, harvest_list());
+}
+
+/* "64G,1T": every size a whole number of pages, 4K to 8T, at most DS_MAX_SIZES. */
+static int parse_sizes(struct ds_run_opts *o, const char *arg)
+{
+	char buf[512], *items[DS_MAX_SIZES];
+	uint64_t v;
+	int n, i, j;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	n = split(buf, items, DS_MAX_SIZES);
+	if (n <= 0)
+		return ds_run_bad("--device-size takes 1 to %d sizes, not '%s'", DS_MAX_SIZES, arg);
+	for (i = 0; i < n; i++) {
+		if (ds_parse_u64(items[i], &v) < 0)
+			return ds_run_bad("--device-size: malformed size '%s' (e.g. 64G, 1T)", items[i]);
+		if (v == 0)
+			return ds_run_bad("--device-size must not be zero");
+		if (v % DS_PGSIZE)
+			return ds_run_bad("--device-size '%s' is not a multiple of the 4 KiB page",
+					  items[i]);
+		if (v > DS_MAX_DEVICE_BYTES)
+			return ds_run_bad("--device-size '%s': a merged GET_BITMAP of more than 8T "
+					  "needs a bitmap above the kernel's 256 MiB maximum",
+					  items[i]);
+		for (j = 0; j < i; j++)
+			if (o->sizes[j] == v)
+				return ds_run_bad("--device-size: '%s' given twice", items[i]);
+		o->sizes[i] = v;
+	}
+	o->nsizes = (size_t)n;
+	return 0;
+}
+
+/* A number with a fraction, then the rest of @s in *@unit: 0, or -1. */
+static int number_unit(const char *s, double *v, const char **unit)
+{
+	char *end;
+
+	if (!*s || !strchr("0123456789.", *s))
+		return -1;
+	errno = 0;
+	*v = strtod(s, &end);
+	if (errno || end == s || !(*v >= 0) || *v > 1e18)
+		return -1;
+	*unit = end;
+	return 0;
+}
+
+/* "10Gbit/s", "1.25GB/s", "800MiB/s" into bytes per second: 0, or 2 after a message. */
+static int parse_rate(const char *arg, uint64_t *out)
+{
+	static const struct {
+		const char *unit;
+		double bytes;
+	} units[] = {
+		{"bit/s", 1.0 / 8},   {"kbit/s", 1e3 / 8},  {"Mbit/s", 1e6 / 8},
+		{"Gbit/s", 1e9 / 8},  {"Tbit/s", 1e12 / 8}, {"B/s", 1},
+		{"kB/s", 1e3},	      {"MB/s", 1e6},	    {"GB/s", 1e9},
+		{"TB/s", 1e12},	      {"KiB/s", 1024.0},    {"MiB/s", 1048576.0},
+		{"GiB/s", 1073741824.0},
+	};
+	const char *unit;
+	double v;
+	size_t i;
+
+	if (number_unit(arg, &v, &unit) == 0)
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (!strcmp(unit, units[i].unit)) {
+				v *= units[i].bytes;
+				if (v < 1 || v > 9e18)
+					break;
+				*out = (uint64_t)v;
+				return 0;
+			}
+	return ds_run_bad("--bandwidth: '%s' is not a rate above 1 B/s with its unit (bit/s, kbit/s, "
+			  "Mbit/s, Gbit/s, Tbit/s, B/s, kB/s, MB/s, GB/s, TB/s, KiB/s, MiB/s, GiB/s; "
+			  "e.g. 10Gbit/s)",
+			  arg);
+}
+
+/* "300ms", "0.3s", "250us" into ns: 0, or 2 after a message. */
+static int parse_time(const char *name, const char *arg, uint64_t *out)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = {{"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+	const char *unit;
+	double v;
+	size_t i;
+
+	if (number_unit(arg, &v, &unit) == 0)
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (!strcmp(unit, units[i].unit)) {
+				v *= units[i].ns;
+				if (v < 1 || v > 9e18)
+					break;
+				*out = (uint64_t)v;
+				return 0;
+			}
+	return ds_run_bad("%s: '%s' is not a time above 0 with its unit (ns, us, ms, s; e.g. 300ms)",
+			  name, arg);
 }
 
 int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 {
 	enum {
 		O_BACKEND = 256, O_HARVEST, O_DEVICE_SIZE, O_LAYOUT, O_WORKLOAD, O_THREADS,
-		O_ITERATIONS, O_PROFILE_ITERATIONS, O_PAGES, O_STEP_MS, O_PATTERN, O_HOT,
-		O_WORKING_SET, O_RW_BYTES, O_CHURN, O_HUGEPAGES, O_NUMA_NODE, O_SEED, O_OUT,
+		O_ITERATIONS, O_WARMUP, O_PROFILE_ITERATIONS, O_CYCLES, O_PAGES, O_STEP_MS,
+		O_PATTERN, O_HOT, O_WORKING_SET, O_RW_BYTES, O_CHURN, O_VIOMMU_GROUP, O_HUGEPAGES,
+		O_NUMA_NODE, O_SEED, O_BANDWIDTH, O_STATE_SIZE, O_DOWNTIME_LIMIT, O_OUT, O_FORCE,
 		O_NO_PROGRESS,
 	};
 	static const struct option opts[] = {
@@ -182,7 +318,9 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		{"workload", required_argument, NULL, O_WORKLOAD},
 		{"threads", required_argument, NULL, O_THREADS},
 		{"iterations", required_argument, NULL, O_ITERATIONS},
+		{"warmup", required_argument, NULL, O_WARMUP},
 		{"profile-iterations", required_argument, NULL, O_PROFILE_ITERATIONS},
+		{"cycles", required_argument, NULL, O_CYCLES},
 		{"pages", required_argument, NULL, O_PAGES},
 		{"step-ms", required_argument, NULL, O_STEP_MS},
 		{"pattern", required_argument, NULL, O_PATTERN},
@@ -190,10 +328,15 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		{"working-set", required_argument, NULL, O_WORKING_SET},
 		{"rw-bytes", required_argument, NULL, O_RW_BYTES},
 		{"churn", required_argument, NULL, O_CHURN},
+		{"viommu-group", required_argument, NULL, O_VIOMMU_GROUP},
 		{"hugepages", required_argument, NULL, O_HUGEPAGES},
 		{"numa-node", required_argument, NULL, O_NUMA_NODE},
 		{"seed", required_argument, NULL, O_SEED},
+		{"bandwidth", required_argument, NULL, O_BANDWIDTH},
+		{"state-size", required_argument, NULL, O_STATE_SIZE},
+		{"downtime-limit", required_argument, NULL, O_DOWNTIME_LIMIT},
 		{"out", required_argument, NULL, O_OUT},
+		{"force", no_argument, NULL, O_FORCE},
 		{"no-progress", no_argument, NULL, O_NO_PROGRESS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -204,12 +347,17 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 	int c, ret = 0;
 
 	memset(o, 0, sizeof(*o));
+	o->argc = argc - 1;
+	o->argv = argv + 1;
 	o->backend = "model";
 	o->harvests[0] = "reference";
 	o->nharvests = 1;
-	o->device_size = 64ull << 30;
+	o->sizes[0] = 64ull << 30;
+	o->nsizes = 1;
 	o->threads = 1;
 	o->iterations = 100;
+	o->warmup = 2;
+	o->cycles = 5;
 	o->pages = 1024;
 	o->pattern = DS_PATTERN_RANDOM;
 	o->hot_percent = 10;
@@ -217,9 +365,16 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 	o->working_set = 256ull << 20;
 	o->rw_bytes = 64;
 	o->churn = 16;
+	o->viommu_group = DT_GROUP_IOMMU;
 	o->huge = DS_HUGE_NONE;
 	o->numa_node = -1;
 	o->seed = 1;
+	o->downtime = (struct ds_downtime_params){
+		.bandwidth_bytes_per_s = 1250000000, /* 10 Gbit/s */
+		.state_bytes = 0,
+		.limit_ns = 300000000, /* QEMU's default downtime-limit */
+		.pgsize = DS_PGSIZE,
+	};
 	o->progress = isatty(STDERR_FILENO);
 	parse_layouts(o, default_layouts);
 	parse_workloads(o, "pinned");
@@ -235,16 +390,7 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 			ret = parse_harvest(o, optarg);
 			break;
 		case O_DEVICE_SIZE:
-			if (ds_parse_u64(optarg, &o->device_size) < 0)
-				ret = ds_run_bad("--device-size: malformed size '%s' (e.g. 64G, 1T)", optarg);
-			else if (o->device_size == 0)
-				ret = ds_run_bad("--device-size must not be zero");
-			else if (o->device_size % DS_PGSIZE)
-				ret = ds_run_bad("--device-size '%s' is not a multiple of the 4 KiB page", optarg);
-			else if (o->device_size > DS_MAX_TOTAL_BYTES)
-				ret = ds_run_bad("--device-size '%s' is larger than the address space this "
-					  "machine can reserve (64T at most)",
-					  optarg);
+			ret = parse_sizes(o, optarg);
 			break;
 		case O_LAYOUT:
 			ret = parse_layouts(o, optarg);
@@ -259,10 +405,16 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		case O_ITERATIONS:
 			ret = parse_count(optarg, "--iterations", 1, 100000000, &o->iterations) ? 2 : 0;
 			break;
+		case O_WARMUP:
+			ret = parse_count(optarg, "--warmup", 0, 1000000, &o->warmup) ? 2 : 0;
+			break;
 		case O_PROFILE_ITERATIONS:
 			ret = parse_count(optarg, "--profile-iterations", 0, 100000000,
 					  &o->profile_iterations) ? 2 : 0;
 			profile_given = true;
+			break;
+		case O_CYCLES:
+			ret = parse_count(optarg, "--cycles", 0, 1000000, &o->cycles) ? 2 : 0;
 			break;
 		case O_PAGES:
 			ret = parse_count(optarg, "--pages", 1, 1ull << 40, &o->pages) ? 2 : 0;
@@ -294,14 +446,25 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 			o->hot_share = (unsigned int)b;
 			break;
 		case O_WORKING_SET:
-			if (ds_parse_u64(optarg, &o->working_set) < 0 || o->working_set % DS_PGSIZE)
-				ret = ds_run_bad("--working-set: '%s' is not a size in whole 4 KiB pages", optarg);
+			if (ds_parse_u64(optarg, &o->working_set) < 0 || o->working_set % DS_PGSIZE ||
+			    o->working_set > DS_MAX_DEVICE_BYTES)
+				ret = ds_run_bad("--working-set: '%s' is not a size in whole 4 KiB pages, 8T "
+						 "at most", optarg);
 			break;
 		case O_RW_BYTES:
 			ret = parse_count(optarg, "--rw-bytes", 1, DS_PGSIZE, &o->rw_bytes) ? 2 : 0;
 			break;
 		case O_CHURN:
 			ret = parse_count(optarg, "--churn", 1, 65535, &o->churn) ? 2 : 0;
+			break;
+		case O_VIOMMU_GROUP:
+			if (!strcmp(optarg, "iommu"))
+				o->viommu_group = DT_GROUP_IOMMU;
+			else if (!strcmp(optarg, "mediated"))
+				o->viommu_group = DT_GROUP_MEDIATED;
+			else
+				ret = ds_run_bad("--viommu-group: unknown group '%s' (iommu, mediated)",
+						 optarg);
 			break;
 		case O_HUGEPAGES:
 			if (!strcmp(optarg, "none"))
@@ -318,11 +481,26 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 			o->numa_node = (int)v;
 			break;
 		case O_SEED:
-			if (ds_parse_u64(optarg, &o->seed) < 0)
-				ret = ds_run_bad("--seed: malformed number '%s'", optarg);
+			/* meta.json records it as a JSON integer, exactly: 63 bits at most. */
+			ret = parse_count(optarg, "--seed", 0, INT64_MAX, &o->seed) ? 2 : 0;
+			break;
+		case O_BANDWIDTH:
+			ret = parse_rate(optarg, &o->downtime.bandwidth_bytes_per_s);
+			break;
+		case O_STATE_SIZE:
+			if (ds_parse_u64(optarg, &o->downtime.state_bytes) < 0 ||
+			    o->downtime.state_bytes > (1ull << 50))
+				ret = ds_run_bad("--state-size: '%s' is not a size (e.g. 9M; K/M/G/T are "
+						 "powers of 1024)", optarg);
+			break;
+		case O_DOWNTIME_LIMIT:
+			ret = parse_time("--downtime-limit", optarg, &o->downtime.limit_ns);
 			break;
 		case O_OUT:
 			o->out = optarg;
+			break;
+		case O_FORCE:
+			o->force = true;
 			break;
 		case O_NO_PROGRESS:
 			o->progress = false;
@@ -349,39 +527,97 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 	return 0;
 }
 
+static bool uses(const struct ds_run_opts *o, const char *workload)
+{
+	size_t i;
+
+	for (i = 0; i < o->nworkloads; i++)
+		if (!strcmp(o->workloads[i]->name, workload))
+			return true;
+	return false;
+}
+
+/* Samples the run will keep in memory (results/README.md): ~64 bytes each. */
+static uint64_t samples_estimate(const struct ds_run_opts *o)
+{
+	uint64_t per_iteration = 0, setup = 0, l, s, maps;
+
+	for (s = 0; s < o->nsizes; s++) {
+		for (l = 0; l < o->nlayouts; l++) {
+			maps = o->layouts[l].kind == DS_LAYOUT_SINGLE ? 1 : o->layouts[l].n;
+			/* two dirty steps, a merged GET, a GET per mapping, the churn's calls */
+			per_iteration += 3 + maps + (uses(o, "viommu") ? 4 * o->churn : 0);
+			setup += 2 * maps + 2;
+		}
+	}
+	return o->nharvests * ((o->warmup + o->iterations) * per_iteration + setup + 2 * o->cycles + 2);
+}
+
+static uint64_t mem_available(void)
+{
+	char line[256];
+	unsigned long long kb = 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return UINT64_MAX;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb ? kb * 1024 : UINT64_MAX;
+}
+
 /* Checks that need several options together, or the machine. */
 int ds_run_validate(struct ds_run_opts *o)
 {
 	const char *why;
-	uint64_t touched = 0;
+	uint64_t touched = 0, largest = 0, total = 0, ws, need, avail;
 	int ret;
 	size_t i, j;
-	bool churn = false, writes = false;
+	bool churn = uses(o, "viommu"), writes = false;
 
 	for (i = 0; dt_backend_names()[i]; i++)
 		if (!strcmp(o->backend, dt_backend_names()[i]))
 			break;
 	if (!dt_backend_names()[i])
-		return ds_run_bad("--backend: unknown backend '%s' (model)", o->backend);
-	if (o->device_size * o->nlayouts > DS_MAX_TOTAL_BYTES)
-		return ds_run_bad("the devices add up to more than the 64T of address space this machine "
-			   "can reserve");
-	for (i = 0; i < o->nworkloads; i++) {
-		churn |= !strcmp(o->workloads[i]->name, "viommu");
-		writes |= o->workloads[i]->populate != NULL;
+		return ds_run_bad("--backend: unknown backend '%s'", o->backend);
+	for (i = 0; i < o->nsizes; i++) {
+		largest = o->sizes[i] > largest ? o->sizes[i] : largest;
+		total += ((o->sizes[i] + (1ull << 30) - 1) & ~((1ull << 30) - 1)) * o->nlayouts;
 	}
+	if (total > DS_MAX_TOTAL_BYTES)
+		return ds_run_bad("--device-size: the devices add up to more than the 64T of address "
+				  "space this machine can reserve");
+	for (i = 0; i < o->nworkloads; i++)
+		writes |= o->workloads[i]->populate != NULL;
 	for (j = 0; j < o->nlayouts; j++)
 		if (churn && o->layouts[j].kind != DS_LAYOUT_VIOMMU)
 			return ds_run_bad("--workload viommu needs every --layout to be viommu:N, not '%s'",
 				   o->layouts[j].name);
+	/* A step draws --pages from the working set: more would never end (pins) or repeat. */
+	ws = o->working_set && o->working_set < largest ? o->working_set : largest;
+	if ((uses(o, "pinned") || uses(o, "iommu") || uses(o, "rw")) && !o->step_ms &&
+	    o->pages > ws / DS_PGSIZE)
+		return ds_run_bad("--pages %llu is more than the %llu pages of the working set "
+				  "(--working-set, or the device)",
+				  (unsigned long long)o->pages, (unsigned long long)(ws / DS_PGSIZE));
 	if (writes)
-		touched = (o->working_set && o->working_set < o->device_size ? o->working_set
-									      : o->device_size) /
-			  DS_PGSIZE;
-	ret = ds_memory_check(o->huge, o->device_size, touched, o->nlayouts, &why);
+		touched = ws / DS_PGSIZE;
+	ret = ds_memory_check(o->huge, largest, touched, o->nlayouts * o->nsizes, &why);
 	if (ret < 0)
 		return ds_run_bad("%s: %s", o->huge == DS_HUGE_NONE ? "--working-set" : "--hugepages",
 				  why);
+	/* Samples, plus the tracker's bitmaps, the floor's source and the user's buffer. */
+	need = samples_estimate(o) * sizeof(struct ds_sample);
+	for (i = 0; i < o->nsizes; i++)
+		need += (o->sizes[i] / DS_PGSIZE / 8) * o->nlayouts * (o->nharvests + 1);
+	avail = mem_available();
+	if (need > avail / 2)
+		return ds_run_bad("--iterations: the run would keep about %llu MiB of samples and "
+				  "bitmaps, more than half of the %llu MiB available: lower "
+				  "--iterations or the layouts' mappings",
+				  (unsigned long long)(need >> 20), (unsigned long long)(avail >> 20));
 	if (o->numa_node >= 0) {
 		if (numa_available() < 0)
 			return ds_run_bad("--numa-node: this machine has no NUMA support");
@@ -402,30 +638,37 @@ static const char *huge_name(enum ds_hugepages h)
 	return h == DS_HUGE_THP ? "thp" : h == DS_HUGE_HUGETLB ? "hugetlb" : "none";
 }
 
-json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out, bool interrupted)
+json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out)
 {
 	json_t *harvests = json_array(), *layouts = json_array(), *workloads = json_array();
+	json_t *sizes = json_array();
 	size_t i;
 
 	for (i = 0; i < o->nharvests; i++)
 		json_array_append_new(harvests, json_string(o->harvests[i]));
+	for (i = 0; i < o->nsizes; i++)
+		json_array_append_new(sizes, json_integer((json_int_t)o->sizes[i]));
 	for (i = 0; i < o->nlayouts; i++)
 		json_array_append_new(layouts, json_string(o->layouts[i].name));
 	for (i = 0; i < o->nworkloads; i++)
 		json_array_append_new(workloads, json_string(o->workloads[i]->name));
-	return json_pack("{s:s,s:o,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I,"
-			 "s:s,s:o,s:I,s:s,s:b}",
-			 "backend", o->backend, "harvest", harvests, "device_size_bytes",
-			 (json_int_t)o->device_size, "pgsize_bytes", (json_int_t)DS_PGSIZE, "layout",
-			 layouts, "workload", workloads, "threads", (json_int_t)o->threads,
-			 "iterations", (json_int_t)o->iterations, "profile_iterations",
-			 (json_int_t)o->profile_iterations, "pages_per_step", (json_int_t)o->pages,
-			 "step_ms", (json_int_t)o->step_ms, "pattern", pattern_name(o->pattern),
-			 "hot_percent", (json_int_t)o->hot_percent, "hot_share",
-			 (json_int_t)o->hot_share, "working_set_bytes", (json_int_t)o->working_set,
-			 "rw_bytes", (json_int_t)o->rw_bytes, "churn", (json_int_t)o->churn,
-			 "hugepages", huge_name(o->huge), "numa_node",
+	return json_pack("{s:s,s:o,s:o,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:I,"
+			 "s:I,s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:s,s:b}",
+			 "backend", o->backend, "harvest", harvests, "device_size_bytes", sizes,
+			 "pgsize_bytes", (json_int_t)DS_PGSIZE, "layout", layouts, "workload",
+			 workloads, "threads", (json_int_t)o->threads, "iterations",
+			 (json_int_t)o->iterations, "warmup", (json_int_t)o->warmup,
+			 "profile_iterations", (json_int_t)o->profile_iterations, "cycles",
+			 (json_int_t)o->cycles, "pages_per_step", (json_int_t)o->pages, "step_ms",
+			 (json_int_t)o->step_ms, "pattern", pattern_name(o->pattern), "hot_percent",
+			 (json_int_t)o->hot_percent, "hot_share", (json_int_t)o->hot_share,
+			 "working_set_bytes", (json_int_t)o->working_set, "rw_bytes",
+			 (json_int_t)o->rw_bytes, "churn", (json_int_t)o->churn, "viommu_group",
+			 o->viommu_group == DT_GROUP_IOMMU ? "iommu" : "mediated", "hugepages",
+			 huge_name(o->huge), "numa_node",
 			 o->numa_node >= 0 ? json_integer(o->numa_node) : json_null(), "seed",
-			 (json_int_t)o->seed, "out", out, "interrupted", interrupted);
+			 (json_int_t)o->seed, "bandwidth_bytes_per_s",
+			 (json_int_t)o->downtime.bandwidth_bytes_per_s, "state_bytes",
+			 (json_int_t)o->downtime.state_bytes, "downtime_limit_ns",
+			 (json_int_t)o->downtime.limit_ns, "out", out, "force", o->force);
 }
-

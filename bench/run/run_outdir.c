@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: MIT
-/* run_outdir.c - the run folder: its default name, made up front, removed when no results come. */
+/*
+ * run_outdir.c - the run folder: its default name, made exclusively up
+ * front so that two runs never share one, and the --force swap that
+ * replaces an earlier run whole (results/README.md).
+ */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -11,82 +18,64 @@
 
 #include "run.h"
 
-/* Remove the folders this run created, deepest first; rmdir keeps any that are not empty. */
-void ds_remove_made(struct ds_made_dirs *made)
+/* Make the parents of @path (not @path itself): 0 or -errno. */
+static int make_parents(const char *path)
 {
-	char *slash;
+	char buf[PATH_MAX];
+	size_t i, len = strlen(path);
 
-	for (; made->depth > 0; made->depth--) {
-		rmdir(made->path);
-		slash = strrchr(made->path, '/');
-		if (!slash)
-			break;
-		*slash = '\0';
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (i = 1; i < len; i++) {
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) && errno != EEXIST)
+			return -errno;
+		buf[i] = '/';
 	}
-	made->depth = 0;
+	return 0;
 }
 
-int ds_make_out(const char *dir, struct ds_made_dirs *made, const char **why)
+/* 1 when @dir holds nothing, 0 when it holds something, -errno. */
+static int is_empty(const char *dir)
 {
-	char probe[PATH_MAX + 32], *p, *slash, c;
-	struct stat st;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int ret = 1;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			ret = 0;
+			break;
+		}
+	closedir(d);
+	return ret;
+}
+
+/* Root passes every permission check: only a real file shows the folder takes writes. */
+static int probe(const char *dir)
+{
+	char path[PATH_MAX + 32];
 	int fd;
 
-	made->depth = 0;
-	if (!*dir || snprintf(made->path, sizeof(made->path), "%s", dir) >= (int)sizeof(made->path)) {
-		*why = "not a usable path";
-		return -1;
-	}
-	for (p = made->path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (stat(made->path, &st) == 0) {
-			if (!S_ISDIR(st.st_mode)) {
-				*why = "a file is in the way";
-				goto undo;
-			}
-		} else if (mkdir(made->path, 0777) == 0) {
-			made->depth++;
-		} else {
-			*why = strerror(errno);
-			goto undo;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-	/* Root passes every permission check: only a real file shows the folder takes writes. */
-	snprintf(probe, sizeof(probe), "%s/.probe.%d", made->path, (int)getpid());
-	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0) {
-		*why = strerror(errno);
-		ds_remove_made(made);
-		return -1;
-	}
+	snprintf(path, sizeof(path), "%s/.probe.%d", dir, (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
 	close(fd);
-	unlink(probe);
+	unlink(path);
 	return 0;
-undo:
-	/* The path ends at the component that failed, which this run did not make. */
-	slash = strrchr(made->path, '/');
-	if (slash)
-		*slash = '\0';
-	ds_remove_made(made);
-	return -1;
 }
 
-/* results/runs/20261125-143000-ragged64-pinned, made unique. */
-void ds_default_out(const struct ds_run_opts *o, char *buf, size_t len)
+static void default_name(const struct ds_run_opts *o, char *buf, size_t len, int n)
 {
-	char stamp[32];
+	char stamp[32], layout[32], *colon;
 	time_t now = time(NULL);
 	struct tm tm;
-	struct stat st;
-	int i;
-
-	char layout[32], *colon;
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
@@ -95,15 +84,113 @@ void ds_default_out(const struct ds_run_opts *o, char *buf, size_t len)
 	colon = strchr(layout, ':');
 	if (colon)
 		memmove(colon, colon + 1, strlen(colon));
-	for (i = 1;; i++) {
-		if (i == 1)
-			snprintf(buf, len, "results/runs/%s-%s-%s", stamp, layout,
-				 o->workloads[0]->name);
-		else
-			snprintf(buf, len, "results/runs/%s-%s-%s-%d", stamp, layout,
-				 o->workloads[0]->name, i);
-		if (stat(buf, &st) < 0)
-			return;
-	}
+	if (n == 1)
+		snprintf(buf, len, "results/runs/%s-%s-%s", stamp, layout, o->workloads[0]->name);
+	else
+		snprintf(buf, len, "results/runs/%s-%s-%s-%d", stamp, layout, o->workloads[0]->name,
+			 n);
 }
 
+int ds_outdir_make(const struct ds_run_opts *o, struct ds_outdir *od, const char **why)
+{
+	struct stat st;
+	int ret, n;
+
+	memset(od, 0, sizeof(*od));
+	if (!o->out) {
+		default_name(o, od->path, sizeof(od->path), 1);
+		if ((ret = make_parents(od->path)) < 0) {
+			*why = strerror(-ret);
+			return -1;
+		}
+		/* mkdir is the test and the claim at once: a second run gets the next name. */
+		for (n = 2; mkdir(od->path, 0777); n++) {
+			if (errno != EEXIST || n > 1000) {
+				*why = strerror(errno);
+				return -1;
+			}
+			default_name(o, od->path, sizeof(od->path), n);
+		}
+	} else {
+		if (!*o->out || strlen(o->out) + 32 >= sizeof(od->path)) {
+			*why = "not a usable path";
+			return -1;
+		}
+		snprintf(od->path, sizeof(od->path), "%s", o->out);
+		if ((ret = make_parents(od->path)) < 0) {
+			*why = ret == -ENOTDIR ? "a file is in the way" : strerror(-ret);
+			return -1;
+		}
+		if (mkdir(od->path, 0777)) {
+			if (errno != EEXIST) {
+				*why = errno == ENOTDIR ? "a file is in the way" : strerror(errno);
+				return -1;
+			}
+			if (stat(od->path, &st) || !S_ISDIR(st.st_mode)) {
+				*why = "a file is in the way";
+				return -1;
+			}
+			ret = is_empty(od->path);
+			if (ret < 0) {
+				*why = strerror(-ret);
+				return -1;
+			}
+			if (!ret && !o->force) {
+				*why = "the folder is not empty (an earlier run?): choose another "
+				       "--out, or add --force to replace it";
+				return -1;
+			}
+			if (!ret) {
+				/* Written beside it, swapped in whole at the end. */
+				od->swap = true;
+				snprintf(od->path, sizeof(od->path), "%s.new.%d", o->out, (int)getpid());
+				if (mkdir(od->path, 0777)) {
+					*why = strerror(errno);
+					return -1;
+				}
+			}
+		}
+	}
+	snprintf(od->final, sizeof(od->final), "%s", o->out && !od->swap ? o->out : od->path);
+	if (od->swap)
+		snprintf(od->final, sizeof(od->final), "%s", o->out);
+	ret = probe(od->path);
+	if (ret < 0) {
+		*why = strerror(-ret);
+		rmdir(od->path);
+		return -1;
+	}
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path) ? -1 : 0;
+}
+
+static int remove_tree(const char *dir)
+{
+	return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
+}
+
+int ds_outdir_finish(struct ds_outdir *od)
+{
+	if (!od->swap)
+		return 0;
+	/* One atomic exchange: DIR holds the old run or the new one, never a mix. */
+	if (renameat2(AT_FDCWD, od->path, AT_FDCWD, od->final, RENAME_EXCHANGE))
+		return -errno;
+	od->swap = false;
+	/* The old run now sits under the temporary name. */
+	remove_tree(od->path);
+	snprintf(od->path, sizeof(od->path), "%s", od->final);
+	return 0;
+}
+
+void ds_outdir_remove(struct ds_outdir *od)
+{
+	remove_tree(od->path);
+}

@@ -31,17 +31,25 @@ static void add(struct ds_result *r, uint32_t iteration, enum ds_op op, enum ds_
 		enum ds_path path, unsigned int harvest, unsigned int device, uint32_t mapping,
 		uint64_t bitmap_bytes, uint64_t pages, uint64_t ns, uint64_t memcpy_ns)
 {
+	bool harvests = op == DS_OP_GET_BITMAP || op == DS_OP_UNMAP_BITMAP;
 	struct ds_sample s = {
 		.iteration = iteration,
 		.op = (uint8_t)op,
 		.request = (uint8_t)req,
 		.path = (uint8_t)path,
+		.stage = (uint8_t)(iteration ? DS_STAGE_STEADY
+				   : op == DS_OP_UNMAP_BITMAP || op == DS_OP_STOP || op == DS_OP_UNMAP
+					   ? DS_STAGE_TEARDOWN
+					   : DS_STAGE_SETUP),
 		.harvest = (uint8_t)harvest,
 		.device = (uint16_t)device,
 		.mapping = mapping,
 		.bitmap_bytes = bitmap_bytes,
 		.pages = pages,
+		/* A tenth of the pages dirty: what the downtime section is made of. */
+		.dirty_pages = harvests ? pages / 10 : 0,
 		.ns = ns,
+		.memcpy_bytes = memcpy_ns ? bitmap_bytes : 0,
 		.memcpy_ns = memcpy_ns,
 	};
 
@@ -70,8 +78,11 @@ static void build(struct ds_result *r)
 		.path = DS_PATH_SHIFT,
 		.op = DS_OP_GET_BITMAP,
 		.requests = ITERATIONS,
-		.profile = {.ns = {0, 4000, 1000, 3000, 2000, 0},
-			    .calls = {0, 1280, 1280, 1280, 1280, 0}},
+		.profile = {.nphases = 6,
+			    .names = {"set_all", "shift", "leftover", "copy", "clear", "repopulate"},
+			    .ns = {0, 4000, 1000, 3000, 2000, 0},
+			    .calls = {0, 1280, 1280, 1280, 1280, 0},
+			    .walk_nodes = 40},
 	};
 	unsigned int h, d, m;
 	uint32_t i;
@@ -79,16 +90,30 @@ static void build(struct ds_result *r)
 	memset(r, 0, sizeof(*r));
 	r->tool_version = "0.1.0-test";
 	r->git_revision = "0123456789ab";
+	r->backend = "model";
 	r->harvests[0] = "reference";
 	r->harvests[1] = "alt,v2"; /* a comma: samples.csv must quote it */
 	r->nharvests = 2;
-	r->ndevices = 2;
+	r->status = DS_STATUS_COMPLETE;
+	r->clock_pair_ns = 40;
+	r->clock_resolution_ns = 1;
+	r->steady = ITERATIONS;
+	r->downtime = (struct ds_downtime_params){.bandwidth_bytes_per_s = 1000000000,
+						  .state_bytes = 1000000,
+						  .limit_ns = 300000000,
+						  .pgsize = 4096};
+	snprintf(r->created_utc, sizeof(r->created_utc), "2025-01-01T00:00:00Z");
 	for (d = 0; d < 2; d++) {
-		snprintf(r->devices[d].layout, sizeof(r->devices[d].layout), "%s", layouts[d]);
-		r->devices[d].device_bytes = 64ULL << 20;
-		r->devices[d].mappings = d ? 1 : 64;
-		r->devices[d].pages = 16384;
-		r->devices[d].iova_base = d ? 1ULL << 40 : 1ULL << 32;
+		struct ds_device_info info = {
+			.device_bytes = 64ULL << 20,
+			.mappings = d ? 1 : 64,
+			.pages = 16384,
+			.iova_base = d ? 1ULL << 40 : 1ULL << 32,
+		};
+
+		snprintf(info.layout, sizeof(info.layout), "%s", layouts[d]);
+		snprintf(info.group, sizeof(info.group), "mediated");
+		CHECK_EQ(ds_result_add_device(r, &info), 0);
 	}
 
 	for (h = 0; h < 2; h++) {
@@ -133,15 +158,45 @@ static void build(struct ds_result *r)
 	t.harvest = 1;
 	t.device = 1;
 	t.path = DS_PATH_ALIGNED;
-	t.profile = (struct dt_profile){.ns = {0, 0, 0, 6000, 3000, 1000},
-					.calls = {0, 0, 0, 20, 20, 20}};
+	t.profile = (struct dt_profile){
+		.nphases = 3,
+		.names = {"copy", "clear", "repopulate"},
+		.ns = {6000, 3000, 1000},
+		.calls = {20, 20, 20},
+	};
 	CHECK_EQ(ds_result_add_phases(r, &t), 0);
 
 	r->config = json_pack("{s:s, s:I, s:[s,s], s:n}", "backend", "model", "iterations",
 			      (json_int_t)ITERATIONS, "layout", "ragged:64", "single", "numa_node");
 	r->host = ds_host_info();
 	r->placement = json_pack("{s:[{s:i}]}", "regions", "node", 0);
-	CHECK(r->config && r->host && r->placement);
+	r->command_line = json_pack("[s,s]", "dirtyscope", "run");
+	CHECK(r->config && r->host && r->placement && r->command_line);
+}
+
+/* What cmd_run does with a folder: begin, stream every sample, finish. */
+static int write_run(const char *dir, struct ds_result *r, const struct ds_row *rows, size_t nrows)
+{
+	struct ds_downtime *dt = NULL;
+	size_t ndt = 0, i;
+	enum ds_status status = r->status;
+	int ret;
+
+	if (mkdir(dir, 0777) && errno != EEXIST)
+		return -errno;
+	r->status = DS_STATUS_RUNNING;
+	ret = ds_out_begin(dir, r);
+	for (i = 0; i < r->nsamples && ret == 0; i++)
+		ret = ds_out_sample(r, &r->samples[i], i);
+	r->status = status;
+	if (ds_downtime_estimate(r, &dt, &ndt) < 0)
+		return -ENOMEM;
+	if (ret == 0)
+		ret = ds_out_finish(dir, r, rows, nrows, dt, ndt);
+	else
+		ds_out_finish(dir, r, rows, nrows, dt, ndt);
+	free(dt);
+	return ret;
 }
 
 static bool same_key(const struct ds_sample *s, const struct ds_row *w)
@@ -219,7 +274,7 @@ static void check_summarize(const struct ds_result *r, const struct ds_row *rows
 	CHECK(w && w->memcpy.n == 0 && w->ratio == 0);
 }
 
-/* Display columns of the widest line: the table must stay readable at 120. */
+/* Display columns of the widest line: the table must stay readable at 160. */
 static int widest_line(const char *s)
 {
 	int w = 0, max = 0;
@@ -244,7 +299,7 @@ static void check_table(const struct ds_result *r, const struct ds_row *rows, si
 	CHECK(f);
 	if (!f)
 		return;
-	ds_print_table(f, r, rows, nrows);
+	ds_print_table(f, r, rows, nrows, NULL, 0);
 	fclose(f);
 	fputs(buf, stderr); /* for ctest --output-on-failure */
 	CHECK(strstr(buf, "x memcpy"));
@@ -254,7 +309,7 @@ static void check_table(const struct ds_result *r, const struct ds_row *rows, si
 	CHECK(strstr(buf, "repopulate"));
 	CHECK(strstr(buf, "40.0%")); /* shift's share */
 	CHECK(strstr(buf, "high variance"));
-	CHECK(widest_line(buf) <= 120);
+	CHECK(widest_line(buf) <= 160);
 	free(buf);
 }
 
@@ -323,13 +378,14 @@ static void check_csv(const char *dir, const struct ds_result *r)
 		return;
 	while (getline(&line, &cap, f) > 0) {
 		if (lines == 0)
-			CHECK(!strcmp(line, "iteration,harvest,layout,op,request,path,mapping,"
-					    "bitmap_bytes,pages,ns,memcpy_ns\n"));
+			CHECK(!strcmp(line, "iteration,stage,harvest,device,layout,op,request,path,"
+					    "mapping,bitmap_bytes,pages,dirty_pages,ns,memcpy_bytes,"
+					    "memcpy_ns\n"));
 		/* The first sample: harvest 0's first MAP on device 0. */
 		if (lines == 1)
-			CHECK(!strcmp(line, "0,reference,ragged:64,map,-,-,0,0,256,5000,0\n"));
-		if (!strcmp(line, "7,\"alt,v2\",single,get_bitmap,merged,aligned,0,2048,16384,"
-				  "1008,100\n"))
+			CHECK(!strcmp(line, "0,setup,reference,0,ragged:64,map,-,-,0,0,256,0,5000,0,0\n"));
+		if (!strcmp(line, "7,steady,\"alt,v2\",1,single,get_bitmap,merged,aligned,0,2048,"
+				  "16384,1638,1008,2048,100\n"))
 			quoted = true;
 		lines++;
 	}
@@ -369,7 +425,7 @@ static void check_summary(const char *dir, const struct ds_result *r, size_t nro
 {
 	char path[4096];
 	json_error_t e;
-	json_t *s, *rows, *w, *ph, *mc;
+	json_t *s, *rows, *w, *ph, *mc, *v;
 	size_t i;
 
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
@@ -379,7 +435,7 @@ static void check_summary(const char *dir, const struct ds_result *r, size_t nro
 		fprintf(stderr, "summary.json: %s at line %d\n", e.text, e.line);
 		return;
 	}
-	CHECK_EQ(jint(s, "schema_version"), 1);
+	CHECK_EQ(jint(s, "schema_version"), 2);
 	rows = json_object_get(s, "rows");
 	CHECK_EQ(json_array_size(rows), nrows);
 	w = find_json_row(rows, "reference", "ragged:64", "get_bitmap", "merged", "shift");
@@ -397,6 +453,11 @@ static void check_summary(const char *dir, const struct ds_result *r, size_t nro
 		CHECK_EQ(jint(w, "bitmap_bytes"), 2048);
 		CHECK_EQ(jint(w, "device_bytes"), 64 << 20);
 		CHECK_EQ(jint(w, "mappings"), 64);
+		CHECK_EQ(jint(w, "dirty_pages"), 1638);
+		CHECK_EQ(jint(w, "memcpy_bytes"), 2048);
+		CHECK(json_real_value(json_object_get(w, "ratio_median")) == 10.0);
+		CHECK(json_is_false(json_object_get(w, "clock_limited")));
+		CHECK(!strcmp(json_string_value(json_object_get(w, "stage")) ?: "", "steady"));
 	}
 	w = find_json_row(rows, "alt,v2", "single", "stop", "-", "-");
 	CHECK(w && json_is_null(json_object_get(w, "memcpy_median_ns")) &&
@@ -406,11 +467,11 @@ static void check_summary(const char *dir, const struct ds_result *r, size_t nro
 	mc = json_object_get(s, "memcpy");
 	CHECK_EQ(json_array_size(mc), 2);
 	if (json_array_size(mc) == 2) {
-		CHECK_EQ(jint(json_array_get(mc, 0), "bitmap_bytes"), 32);
+		CHECK_EQ(jint(json_array_get(mc, 0), "memcpy_bytes"), 32);
 		/* 2 x 2 x (80 + 4) samples of 50 and 60 ns: 320 of 50 and 16 of 60. */
 		CHECK_EQ(jint(json_array_get(mc, 0), "n"), 336);
 		CHECK_EQ(jint(json_array_get(mc, 0), "median_ns"), 50);
-		CHECK_EQ(jint(json_array_get(mc, 1), "bitmap_bytes"), 2048);
+		CHECK_EQ(jint(json_array_get(mc, 1), "memcpy_bytes"), 2048);
 		CHECK_EQ(jint(json_array_get(mc, 1), "n"), 4 * ITERATIONS);
 		CHECK_EQ(jint(json_array_get(mc, 1), "median_ns"), 105);
 	}
@@ -420,12 +481,40 @@ static void check_summary(const char *dir, const struct ds_result *r, size_t nro
 	w = json_array_get(ph, 0);
 	CHECK(w && !strcmp(json_string_value(json_object_get(w, "path")) ?: "", "shift"));
 	CHECK_EQ(jint(w, "requests"), ITERATIONS);
-	CHECK_EQ(jint(json_object_get(w, "shift"), "total_ns"), 4000);
-	CHECK_EQ(jint(json_object_get(w, "shift"), "calls"), 1280);
-	CHECK_EQ(jint(json_object_get(w, "shift"), "mean_ns_per_request"), 200);
-	CHECK_EQ(jint(json_object_get(w, "copy"), "mean_ns_per_request"), 150);
-	for (i = 0; i < DT_PHASE_COUNT; i++)
-		CHECK(json_is_object(json_object_get(w, dt_phase_name((enum dt_phase)i))));
+	CHECK_EQ(jint(w, "walk_nodes"), 40);
+	v = json_object_get(w, "phases");
+	CHECK_EQ(json_array_size(v), 6);
+	for (i = 0; i < json_array_size(v); i++) {
+		json_t *x = json_array_get(v, i);
+		const char *name = json_string_value(json_object_get(x, "name")) ?: "";
+
+		if (!strcmp(name, "shift")) {
+			CHECK_EQ(jint(x, "total_ns"), 4000);
+			CHECK_EQ(jint(x, "calls"), 1280);
+			CHECK_EQ(jint(x, "mean_ns_per_request"), 200);
+		}
+		if (!strcmp(name, "copy"))
+			CHECK_EQ(jint(x, "mean_ns_per_request"), 150);
+	}
+	/* The second harvest names three phases of its own. */
+	CHECK_EQ(json_array_size(json_object_get(json_array_get(ph, 1), "phases")), 3);
+
+	/* Downtime: one estimate per (harvest, device, query); 1638 pages dirty, 1 GB/s. */
+	v = json_object_get(s, "downtime");
+	CHECK_EQ(jint(v, "bandwidth_bytes_per_s"), 1000000000);
+	CHECK_EQ(json_array_size(json_object_get(v, "estimates")), 8);
+	w = json_array_get(json_object_get(v, "estimates"), 1);
+	CHECK(!strcmp(json_string_value(json_object_get(w, "query")) ?: "", "merged"));
+	CHECK_EQ(jint(w, "dirty_bytes"), 1638 * 4096);
+	CHECK_EQ(jint(w, "transfer_ns"), (1638 * 4096 * 1000000000ll + 999999999) / 1000000000);
+	CHECK_EQ(jint(w, "state_ns"), 1000000);
+	CHECK_EQ(jint(w, "final_harvest_ns"), 1050);
+	CHECK_EQ(jint(w, "downtime_ns"), 1050 + jint(w, "transfer_ns") + 1000000);
+	/* Per mapping: the four GETs of an iteration, 300 + 301 + 302 + 303 ns. */
+	w = json_array_get(json_object_get(v, "estimates"), 0);
+	CHECK_EQ(jint(w, "final_harvest_ns"), 1206);
+	CHECK_EQ(jint(w, "calls"), 4);
+	CHECK_EQ(jint(w, "dirty_pages"), 4 * 25);
 	json_decref(s);
 }
 
@@ -440,7 +529,11 @@ static void check_meta(const char *dir)
 	CHECK(m);
 	if (!m)
 		return;
-	CHECK_EQ(jint(m, "schema_version"), 1);
+	CHECK_EQ(jint(m, "schema_version"), 2);
+	CHECK(!strcmp(json_string_value(json_object_get(m, "status")) ?: "", "complete"));
+	CHECK(json_is_null(json_object_get(m, "error")));
+	CHECK_EQ(jint(json_object_get(m, "clock"), "pair_ns"), 40);
+	CHECK_EQ(jint(json_object_get(m, "iterations"), "steady"), ITERATIONS);
 	v = json_object_get(m, "tool");
 	CHECK(!strcmp(json_string_value(json_object_get(v, "name")) ?: "", "dirtyscope"));
 	CHECK(!strcmp(json_string_value(json_object_get(v, "version")) ?: "", "0.1.0-test"));
@@ -466,23 +559,37 @@ static void check_meta(const char *dir)
 	json_decref(m);
 }
 
-/* Failures must leave nothing behind: not half a file, not a temporary one. */
-static void check_failures_leave_nothing(const char *tmp, const struct ds_result *r,
-					 const struct ds_row *rows, size_t nrows)
+static const char *meta_status(const char *dir)
+{
+	static char status[32];
+	char path[4200];
+	json_t *m;
+
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	m = json_load_file(path, 0, NULL);
+	snprintf(status, sizeof(status), "%s",
+		 m ? json_string_value(json_object_get(m, "status")) ?: "?" : "none");
+	json_decref(m);
+	return status;
+}
+
+/* Failures: refused, or said in meta.json; never half a JSON file, never a temporary one. */
+static void check_failing_writes(const char *tmp, struct ds_result *r, const struct ds_row *rows,
+			   size_t nrows)
 {
 	char dir[4096], file[4096];
-	struct ds_result bad = *r;
 	struct ds_sample s = r->samples[0];
 	struct rlimit old, lim;
 	FILE *f;
 
-	/* A sample naming a device the run does not have: nothing is written. */
+	/* A sample naming a device the run does not have is refused. */
 	snprintf(dir, sizeof(dir), "%s/invalid", tmp);
+	CHECK_EQ(mkdir(dir, 0777), 0);
+	CHECK_EQ(ds_out_begin(dir, r), 0);
 	s.device = 5;
-	bad.samples = &s;
-	bad.nsamples = 1;
-	CHECK_EQ(ds_write_results(dir, &bad, rows, 0), -EINVAL);
-	CHECK(access(dir, F_OK) != 0);
+	CHECK_EQ(ds_out_sample(r, &s, 0), -EINVAL);
+	CHECK_EQ(ds_out_finish(dir, r, NULL, 0, NULL, 0), 0);
+	CHECK(!exists(dir, "summary.json"));
 
 	/* A file where a folder should be. */
 	snprintf(file, sizeof(file), "%s/plain", tmp);
@@ -491,22 +598,27 @@ static void check_failures_leave_nothing(const char *tmp, const struct ds_result
 	if (f)
 		fclose(f);
 	snprintf(dir, sizeof(dir), "%s/plain/run", tmp);
-	CHECK_EQ(ds_write_results(dir, r, rows, nrows), -ENOTDIR);
+	CHECK_EQ(ds_out_begin(dir, r), -ENOTDIR);
 
 	/*
 	 * A disk that fills up half way: with RLIMIT_FSIZE below the size of
-	 * samples.csv, write(2) fails with EFBIG (SIGXFSZ ignored).
+	 * samples.csv, write(2) fails with EFBIG (SIGXFSZ ignored). The run
+	 * says it failed, in a meta.json that is whole.
 	 */
 	snprintf(dir, sizeof(dir), "%s/full", tmp);
 	CHECK_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
 	lim = old;
-	lim.rlim_cur = 4096;
+	lim.rlim_cur = 8192;
 	signal(SIGXFSZ, SIG_IGN);
 	CHECK_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	CHECK_EQ(ds_write_results(dir, r, rows, nrows), -EFBIG);
+	CHECK_EQ(write_run(dir, r, rows, nrows), -EFBIG);
 	CHECK_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, SIG_DFL);
-	CHECK_EQ(entries(dir), 0); /* the folder, empty */
+	CHECK(!strcmp(meta_status(dir), "failed"));
+	CHECK(strstr(r->error, "File too large"));
+	CHECK_EQ(temp_files(dir), 0);
+	r->status = DS_STATUS_COMPLETE;
+	r->error[0] = '\0';
 }
 
 int main(int argc, char **argv)
@@ -514,7 +626,8 @@ int main(int argc, char **argv)
 	bool keep = argc > 1 && !strcmp(argv[1], "--keep");
 	char tmp[1024], dir[2048], checks[1536];
 	const char *base = getenv("TMPDIR");
-	struct ds_result r, empty = {.harvests = {"reference"}, .nharvests = 1};
+	struct ds_result r, empty = {.harvests = {"reference"}, .nharvests = 1,
+				     .status = DS_STATUS_COMPLETE};
 	struct ds_row *rows = NULL;
 	size_t nrows = 0;
 
@@ -536,9 +649,10 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	/* Two levels that do not exist yet: mkdir -p. */
-	snprintf(dir, sizeof(dir), "%s/runs/20250101-000000-ragged:64", tmp);
-	CHECK_EQ(ds_write_results(dir, &r, rows, nrows), 0);
+	snprintf(dir, sizeof(dir), "%s/runs", tmp);
+	CHECK_EQ(mkdir(dir, 0777), 0);
+	snprintf(dir, sizeof(dir), "%s/runs/20250101-000000-ragged64", tmp);
+	CHECK_EQ(write_run(dir, &r, rows, nrows), 0);
 	CHECK(exists(dir, "meta.json"));
 	CHECK(exists(dir, "samples.csv"));
 	CHECK(exists(dir, "summary.json"));
@@ -548,19 +662,15 @@ int main(int argc, char **argv)
 	check_summary(dir, &r, nrows);
 	check_meta(dir);
 
-	/* Written again into the same folder: replaced whole. */
-	CHECK_EQ(ds_write_results(dir, &r, rows, nrows), 0);
-	CHECK_EQ(entries(dir), 3);
-	CHECK_EQ(temp_files(dir), 0);
 
 	/* The other cases go next to runs/, and go away even with --keep. */
 	snprintf(checks, sizeof(checks), "%s/checks", tmp);
 	CHECK_EQ(mkdir(checks, 0777), 0);
-	check_failures_leave_nothing(checks, &r, rows, nrows);
+	check_failing_writes(checks, &r, rows, nrows);
 
 	/* Nothing at all to say is still a valid folder. */
 	snprintf(dir, sizeof(dir), "%s/empty", checks);
-	CHECK_EQ(ds_write_results(dir, &empty, NULL, 0), 0);
+	CHECK_EQ(write_run(dir, &empty, NULL, 0), 0);
 	CHECK(exists(dir, "samples.csv"));
 	CHECK(exists(dir, "meta.json")); /* with the host filled in */
 	ds_result_release(&empty);
@@ -572,7 +682,7 @@ int main(int argc, char **argv)
 	rm_rf(checks);
 	if (keep && !check_failures) {
 		/* The caller removes it: everything from tmp down. */
-		printf("%s/runs/20250101-000000-ragged:64\n", tmp);
+		printf("%s/runs/20250101-000000-ragged64\n", tmp);
 	} else {
 		rm_rf(tmp);
 	}

@@ -73,14 +73,18 @@ for name in ("meta", "summary"):
     if not errors:
         docs[name] = doc
 
-HEADER = ["iteration", "harvest", "layout", "op", "request", "path", "mapping",
-          "bitmap_bytes", "pages", "ns", "memcpy_ns"]
+HEADER = ["iteration", "stage", "harvest", "device", "layout", "op", "request", "path",
+          "mapping", "bitmap_bytes", "pages", "dirty_pages", "ns", "memcpy_bytes", "memcpy_ns"]
+NUMERIC = (0, 3, 8, 9, 10, 11, 12, 13, 14)
 OPS = {"map", "populate", "start", "dirty", "get_bitmap", "unmap_bitmap", "stop", "unmap"}
 REQUESTS, PATHS = {"-", "mapping", "merged"}, {"-", "aligned", "shift"}
+STAGES = {"setup", "warmup", "steady", "churn", "cycle", "teardown"}
 meta = docs.get("meta")
 harvests = set(meta["harvests"]) if meta else None
-layouts = {d["layout"] for d in meta["devices"]} if meta else None
+devices = meta["devices"] if meta else None
 counts = Counter()
+if meta and meta["status"] != "running" and not os.path.exists(os.path.join(run, "summary.json")):
+    problem("summary.json: missing, while meta.json says the run ended")
 path = os.path.join(run, "samples.csv")
 try:
     with open(path, newline="") as f:
@@ -91,16 +95,20 @@ try:
         bad = 0
         for line, row in enumerate(rows, 2):
             ok = (len(row) == len(HEADER)
-                  and all(row[i].isdigit() for i in (0, 6, 7, 8, 9, 10))
-                  and row[3] in OPS and row[4] in REQUESTS and row[5] in PATHS
-                  and (harvests is None or row[1] in harvests)
-                  and (layouts is None or row[2] in layouts))
+                  and all(row[i].isdigit() for i in NUMERIC)
+                  and row[1] in STAGES and row[5] in OPS and row[6] in REQUESTS
+                  and row[7] in PATHS
+                  and (harvests is None or row[2] in harvests)
+                  and (devices is None or (int(row[3]) < len(devices)
+                                           and devices[int(row[3])]["layout"] == row[4])))
+            if ok and row[5] not in ("get_bitmap", "unmap_bitmap") and row[11] != "0":
+                ok = False
             if not ok:
                 bad += 1
                 if bad <= 5:
                     problem(f"samples.csv:{line}: bad line {row}")
                 continue
-            counts[tuple(row[1:6])] += 1
+            counts[(row[2], int(row[3]), row[5], row[6], row[7], row[1])] += 1
         if bad > 5:
             problem(f"samples.csv: {bad - 5} more bad lines")
 except OSError as e:
@@ -113,19 +121,26 @@ if summary:
             problem(f"summary.json: rows/{i}: min <= median <= p90 <= p99 <= max does not hold")
         if (r["memcpy_n"] == 0) != (r["memcpy_median_ns"] is None):
             problem(f"summary.json: rows/{i}: memcpy_median_ns and memcpy_n disagree")
+        if (r["op"] in ("get_bitmap", "unmap_bitmap")) == (r["dirty_pages"] is None):
+            problem(f"summary.json: rows/{i}: dirty_pages is null for a harvest, or set for another call")
+    for i, e in enumerate(summary["downtime"]["estimates"]):
+        if e["downtime_ns"] != e["final_harvest_ns"] + e["transfer_ns"] + e["state_ns"]:
+            problem(f"summary.json: downtime/estimates/{i}: downtime_ns is not the sum of its parts")
+        if e["fits"] != (e["downtime_ns"] <= summary["downtime"]["limit_ns"]):
+            problem(f"summary.json: downtime/estimates/{i}: fits disagrees with limit_ns")
 if summary and meta:
-    for kind in ("rows", "phases"):
-        for i, r in enumerate(summary[kind]):
+    for kind in ("rows", "phases", "downtime"):
+        items = summary[kind]["estimates"] if kind == "downtime" else summary[kind]
+        for i, r in enumerate(items):
             h = r["harvest"]
             if h not in harvests:
                 problem(f"summary.json: {kind}/{i}: harvest {h} not in meta.json")
             devs = meta["devices"]
             if r["device"] >= len(devs) or devs[r["device"]]["layout"] != r["layout"]:
                 problem(f"summary.json: {kind}/{i}: device and layout disagree with meta.json")
-    # Two devices may share a layout, so compare by name as samples.csv has it.
     want = Counter()
     for r in summary["rows"]:
-        want[(r["harvest"], r["layout"], r["op"], r["request"], r["path"])] += r["n"]
+        want[(r["harvest"], r["device"], r["op"], r["request"], r["path"], r["stage"])] += r["n"]
     if want != counts:
         diff = set(want.items()) ^ set(counts.items())
         problem(f"summary.json and samples.csv disagree on the samples of {len(diff)} groups,"
@@ -146,8 +161,12 @@ import json, sys
 with open(sys.argv[1]) as f:
     d = json.load(f)
 exec(sys.argv[2])
-with open(sys.argv[1], "w") as f:
-    json.dump(d, f, indent=2)
+if d is None:
+    import os
+    os.remove(sys.argv[1])
+else:
+    with open(sys.argv[1], "w") as f:
+        json.dump(d, f, indent=2)
 '
 
 self_test() {
@@ -190,7 +209,15 @@ self_test() {
 	must_fail "summary row without median_ns" "median_ns" summary.json \
 		'del d["rows"][0]["median_ns"]'
 	must_fail "summary without phases" "phases" summary.json 'del d["phases"]'
-	must_fail "phase total without copy" "copy" summary.json 'del d["phases"][0]["copy"]'
+	must_fail "phase total without walk_nodes" "walk_nodes" summary.json \
+		'del d["phases"][0]["walk_nodes"]'
+	must_fail "a phase without a name" "name" summary.json \
+		'del d["phases"][0]["phases"][0]["name"]'
+	must_fail "stage outside its enum" "lunch" summary.json 'd["rows"][0]["stage"] = "lunch"'
+	must_fail "status outside its enum" "finished" meta.json 'd["status"] = "finished"'
+	must_fail "a downtime that does not add up" "sum of its parts" summary.json \
+		'd["downtime"]["estimates"][0]["downtime_ns"] += 1'
+	must_fail "a run that ended without summary" "missing" summary.json 'd = None'
 	must_fail "op outside its enum" "get_bitmaps" summary.json \
 		'd["rows"][0]["op"] = "get_bitmaps"'
 	must_fail "request outside its enum" "whole" summary.json \
@@ -208,6 +235,7 @@ self_test() {
 	must_fail "another csv header" "header" samples.csv '1s/,ns,/,nanoseconds,/'
 	must_fail "a sample lost" "disagree" samples.csv '$d'
 	must_fail "csv op outside its enum" "samples.csv:2" samples.csv '2s/,map,/,mop,/'
+	must_fail "csv device of another layout" "samples.csv:2" samples.csv '2s/,0,ragged:64,/,1,ragged:64,/'
 	[ "$fail" -eq 0 ] && echo "validate_run.sh: self-test passed"
 	return "$fail"
 }

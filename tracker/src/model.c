@@ -64,7 +64,7 @@ static void model_destroy(void *state)
 
 	RB_FOREACH_SAFE(m, model_mapping_tree, &md->mappings, next) {
 		RB_REMOVE(model_mapping_tree, &md->mappings, m);
-		model_mapping_free(m);
+		model_mapping_free(md, m);
 	}
 	free(md->groups);
 	pthread_mutex_destroy(&md->lock);
@@ -183,6 +183,8 @@ static int model_profile_take(void *state, struct dt_profile *out)
 	}
 	*out = md->prof;
 	memset(&md->prof, 0, sizeof(md->prof));
+	for (out->nphases = 0; md->harvest->phases[out->nphases]; out->nphases++)
+		out->names[out->nphases] = md->harvest->phases[out->nphases];
 	pthread_mutex_unlock(&md->lock);
 	return 0;
 }

@@ -33,11 +33,8 @@ struct model_mapping {
 	uint64_t vaddr;
 	uint32_t prot;
 	uint64_t npages;
-	/*
-	 * While tracking: one bit a page, in whole words, plus one spare word
-	 * so that the harvest can shift the bits in place by up to 63.
-	 */
-	uint64_t *bitmap;
+	/* While tracking: the harvest's dirty state of this mapping (harvest.h); else NULL. */
+	void *track;
 	struct model_pin_tree pins;
 };
 RB_HEAD(model_mapping_tree, model_mapping);
@@ -80,14 +77,10 @@ static inline uint64_t model_words(uint64_t npages)
 
 /* The mapping that holds @addr, or NULL. */
 struct model_mapping *model_mapping_find(struct model *md, uint64_t addr);
-/* The first mapping that starts at or after @iova, or NULL. */
+/* The first mapping that starts at or after @iova, or NULL (O(log n)). */
 struct model_mapping *model_mapping_from(struct model *md, uint64_t iova);
-/* Free a mapping's bitmap and pins, and the mapping. */
-void model_mapping_free(struct model_mapping *m);
-/* Allocate @m's tracking bitmap: 0, -EINVAL (too many pages), -ENOMEM. */
-int model_bitmap_alloc(struct model_mapping *m);
-/* Set the bits of @m's pinned pages (its bitmap exists). */
-void model_bitmap_populate(struct model_mapping *m);
+/* Free a mapping's dirty state, its pins, and the mapping. */
+void model_mapping_free(struct model *md, struct model_mapping *m);
 /* Mark every page of every mapping dirty (tracking is on). */
 void model_mark_all(struct model *md);
 
@@ -108,7 +101,10 @@ int model_dma_rw(void *state, uint64_t iova, void *buf, size_t len, bool write);
 int model_dirty_pages(void *state, const struct dt_dirty_pages *req);
 struct model_group *model_group_find(struct model *md, uint64_t id);
 
-/* Phase timing for the profiler view; free when profiling is off. */
+/*
+ * Phase timing for the profiler view; a test of one flag when profiling is
+ * off. @phase indexes the harvest's own phase names.
+ */
 static inline uint64_t model_phase_begin(const struct model *md)
 {
 	struct timespec ts;
@@ -119,7 +115,7 @@ static inline uint64_t model_phase_begin(const struct model *md)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static inline void model_phase_end(struct model *md, enum dt_phase phase, uint64_t t0)
+static inline void model_phase_end(struct model *md, unsigned int phase, uint64_t t0)
 {
 	struct timespec ts;
 

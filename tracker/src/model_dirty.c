@@ -4,18 +4,15 @@
  * checked in the kernel's order.
  */
 #include <errno.h>
-#include <stdlib.h>
 
 #include "model.h"
 
-static void bitmaps_free(struct model *md)
+static void untrack_all(struct model *md)
 {
 	struct model_mapping *m;
 
-	RB_FOREACH(m, model_mapping_tree, &md->mappings) {
-		free(m->bitmap);
-		m->bitmap = NULL;
-	}
+	RB_FOREACH(m, model_mapping_tree, &md->mappings)
+		md->harvest->untrack(md, m);
 }
 
 static int start_locked(struct model *md)
@@ -26,13 +23,12 @@ static int start_locked(struct model *md)
 	if (md->tracking)
 		return 0;
 	RB_FOREACH(m, model_mapping_tree, &md->mappings) {
-		ret = model_bitmap_alloc(m);
+		ret = md->harvest->track(md, m);
 		if (ret < 0) {
 			/* A kernel once leaked the bitmaps allocated so far here. */
-			bitmaps_free(md);
+			untrack_all(md);
 			return ret;
 		}
-		model_bitmap_populate(m);
 	}
 	md->tracking = true;
 	return 0;
@@ -42,13 +38,12 @@ static void stop_locked(struct model *md)
 {
 	if (!md->tracking)
 		return;
-	bitmaps_free(md);
+	untrack_all(md);
 	md->tracking = false;
 }
 
 static int get_locked(struct model *md, const struct dt_dirty_pages *req)
 {
-	struct model_mapping *m;
 	uint64_t last;
 
 	if (req->bitmap.pgsize != md->pgsize)
@@ -67,10 +62,7 @@ static int get_locked(struct model *md, const struct dt_dirty_pages *req)
 	 * The bisect check above makes every mapping from iova on that starts
 	 * at or before last lie wholly inside the range.
 	 */
-	for (m = model_mapping_from(md, req->iova); m && m->iova <= last;
-	     m = RB_NEXT(model_mapping_tree, &md->mappings, m))
-		md->harvest->report(md, m, req->bitmap.data, (m->iova - req->iova) >> md->pgshift,
-				    md->unscoped > 0);
+	md->harvest->get(md, req->iova, last, req->bitmap.data);
 	return 0;
 }
 

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bitops.h"
 #include "model.h"
 
 static int model_mapping_cmp(const struct model_mapping *a, const struct model_mapping *b)
@@ -45,7 +44,7 @@ struct model_mapping *model_mapping_from(struct model *md, uint64_t iova)
 	return RB_NFIND(model_mapping_tree, &md->mappings, &key);
 }
 
-void model_mapping_free(struct model_mapping *m)
+void model_mapping_free(struct model *md, struct model_mapping *m)
 {
 	struct model_pin *p, *next;
 
@@ -53,35 +52,9 @@ void model_mapping_free(struct model_mapping *m)
 		RB_REMOVE(model_pin_tree, &m->pins, p);
 		free(p);
 	}
-	free(m->bitmap);
+	if (m->track)
+		md->harvest->untrack(md, m);
 	free(m);
-}
-
-int model_bitmap_alloc(struct model_mapping *m)
-{
-	size_t bytes;
-
-	if (m->npages > DT_DIRTY_BITMAP_PAGES_MAX)
-		return -EINVAL;
-	/*
-	 * The spare word lets the harvest shift the bits in place. Zero it by
-	 * hand, not with calloc: like the kernel's kvzalloc, START pays for the
-	 * pages, instead of the first harvest taking the page faults.
-	 */
-	bytes = (model_words(m->npages) + 1) * sizeof(uint64_t);
-	m->bitmap = malloc(bytes);
-	if (!m->bitmap)
-		return -ENOMEM;
-	memset(m->bitmap, 0, bytes);
-	return 0;
-}
-
-void model_bitmap_populate(struct model_mapping *m)
-{
-	struct model_pin *p;
-
-	RB_FOREACH(p, model_pin_tree, &m->pins)
-		bit_set(m->bitmap, p->page);
 }
 
 void model_mark_all(struct model *md)
@@ -89,7 +62,7 @@ void model_mark_all(struct model *md)
 	struct model_mapping *m;
 
 	RB_FOREACH(m, model_mapping_tree, &md->mappings)
-		bits_set(m->bitmap, 0, m->npages);
+		md->harvest->mark(md, m, 0, m->npages);
 }
 
 int model_bitmap_verify(const struct dt_bitmap *bm, uint64_t size)
@@ -150,7 +123,7 @@ static int map_locked(struct model *md, uint64_t iova, uint64_t size, uint64_t v
 	m->npages = size >> md->pgshift;
 	RB_INIT(&m->pins);
 	if (md->tracking) {
-		ret = model_bitmap_alloc(m);
+		ret = md->harvest->track(md, m);
 		if (ret < 0) {
 			free(m);
 			return ret;
@@ -203,11 +176,11 @@ static int unmap_locked(struct model *md, struct dt_dma_unmap *u)
 	for (m = model_mapping_from(md, u->iova); m && m->iova <= last; m = next) {
 		next = RB_NEXT(model_mapping_tree, &md->mappings, m);
 		if (get_dirty)
-			md->harvest->report(md, m, u->bitmap.data, (m->iova - u->iova) >> md->pgshift,
-					    md->unscoped > 0);
+			md->harvest->unmap_report(md, m, u->bitmap.data,
+						  (m->iova - u->iova) >> md->pgshift);
 		unmapped += m->size;
 		RB_REMOVE(model_mapping_tree, &md->mappings, m);
-		model_mapping_free(m);
+		model_mapping_free(md, m);
 		md->nmappings--;
 	}
 	u->size = unmapped;

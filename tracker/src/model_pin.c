@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bitops.h"
 #include "model.h"
 
 /* The address of page @i from @iova; false past the top of the address space. */
@@ -101,10 +100,12 @@ static int pin_locked(struct model *md, uint64_t group, uint64_t iova, uint64_t 
 		if (!sl->p->count) {
 			sl->p->page = sl->page;
 			RB_INSERT(model_pin_tree, &sl->m->pins, sl->p);
+			if (md->harvest->pin_changed)
+				md->harvest->pin_changed(md, sl->m, sl->page, true);
 		}
 		sl->p->count++;
 		if (md->tracking)
-			bit_set(sl->m->bitmap, sl->page);
+			md->harvest->mark(md, sl->m, sl->page, 1);
 	}
 	if (!g->scoped) {
 		g->scoped = true;
@@ -150,6 +151,8 @@ static int unpin_locked(struct model *md, uint64_t group, uint64_t iova, uint64_
 		if (--slots[i].p->count == 0) {
 			RB_REMOVE(model_pin_tree, &slots[i].m->pins, slots[i].p);
 			free(slots[i].p);
+			if (md->harvest->pin_changed)
+				md->harvest->pin_changed(md, slots[i].m, slots[i].page, false);
 		}
 	}
 	return 0;
@@ -220,7 +223,7 @@ static int rw_locked(struct model *md, uint64_t iova, uint8_t *buf, uint64_t len
 			memcpy(mem, buf, chunk);
 			/* Every page the bytes touch, not len / pgsize of them. */
 			if (md->tracking)
-				bits_set(m->bitmap, off >> md->pgshift, rw_pages(md, off, chunk));
+				md->harvest->mark(md, m, off >> md->pgshift, rw_pages(md, off, chunk));
 		} else {
 			memcpy(buf, mem, chunk);
 		}

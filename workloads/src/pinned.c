@@ -130,11 +130,17 @@ static int pin_unit(struct pinned *w, struct pinned_thread *t, uint64_t max)
 	return (int)n;
 }
 
+static bool stopped(const struct pinned *w)
+{
+	return w->p.stop && *w->p.stop;
+}
+
 static int pin_count(struct pinned *w, struct pinned_thread *t, uint64_t left)
 {
 	int ret;
 
-	while (left) {
+	/* A pin is ~100 ns: a load per pin bounds how long Ctrl-C waits for a huge step. */
+	while (left && !stopped(w)) {
 		ret = pin_unit(w, t, left);
 		if (ret < 0)
 			return ret;
@@ -152,7 +158,7 @@ static int pin_for(struct pinned *w, struct pinned_thread *t, uint64_t t0, uint6
 		ret = pin_unit(w, t, DT_PIN_MAX_PAGES);
 		if (ret < 0)
 			return ret;
-	} while (wl_now_ns() - t0 < ns);
+	} while (wl_now_ns() - t0 < ns && !stopped(w));
 	return 0;
 }
 

@@ -170,6 +170,9 @@ int wl_for_pages(struct wl_set *s, struct wl_picker *pk, const struct ds_workloa
 
 	if (!p->step_ns) {
 		for (i = 0; i < n; i++) {
+			/* A load every 256 pages bounds how long Ctrl-C waits for a huge step. */
+			if (p->stop && !(i % 256) && *p->stop)
+				return 0;
 			ret = fn(arg, wl_set_iova(s, wl_pick(pk, s, p)));
 			if (ret < 0)
 				return ret;
@@ -182,7 +185,7 @@ int wl_for_pages(struct wl_set *s, struct wl_picker *pk, const struct ds_workloa
 			if (ret < 0)
 				return ret;
 		}
-	} while (wl_now_ns() - t0 < p->step_ns);
+	} while (wl_now_ns() - t0 < p->step_ns && !(p->stop && *p->stop));
 	return 0;
 }
 

@@ -2,10 +2,13 @@
 /*
  * dirtytrack/profile.h - where a harvest spends its time.
  *
- * With dt_container_config.profile set, the reference harvest times each
- * of its phases with CLOCK_MONOTONIC and adds the nanoseconds to per-phase
- * counters of the container. The counters belong to the container and are
- * updated under its lock, so a reader on another thread sees whole updates.
+ * With profiling on, the model's harvest times each of its phases with
+ * CLOCK_MONOTONIC and adds the nanoseconds to per-phase counters of the
+ * container. Each harvest implementation names its own phases (the
+ * `reference` one: walk, set_all, shift, leftover, copy, clear,
+ * repopulate), so a reader takes the names from the profile it reads.
+ * The counters belong to the container and are updated under its lock, so
+ * a reader on another thread sees whole updates.
  */
 #ifndef DIRTYTRACK_PROFILE_H
 #define DIRTYTRACK_PROFILE_H
@@ -16,23 +19,22 @@
 extern "C" {
 #endif
 
-/* The phases of the kernel's harvest, in the order it runs them per mapping. */
-enum dt_phase {
-	DT_PHASE_SET_ALL,    /* out of scope: mark the whole mapping dirty */
-	DT_PHASE_SHIFT,	     /* shift the mapping's bitmap to the user's bit offset */
-	DT_PHASE_LEFTOVER,   /* read the user's first word back and OR it in */
-	DT_PHASE_COPY,	     /* copy whole words to the user's bitmap */
-	DT_PHASE_CLEAR,	     /* clear the mapping's bitmap */
-	DT_PHASE_REPOPULATE, /* set the still-pinned pages again */
-	DT_PHASE_COUNT
-};
-
-/* "set_all", "shift", "leftover", "copy", "clear", "repopulate"; NULL when out of range. */
-const char *dt_phase_name(enum dt_phase phase);
+/* No harvest has more phases than this. */
+#define DT_PROFILE_PHASES_MAX 8
 
 struct dt_profile {
-	uint64_t ns[DT_PHASE_COUNT];	/* time spent in each phase */
-	uint64_t calls[DT_PHASE_COUNT]; /* how many times each phase ran */
+	unsigned int nphases;			    /* phases of the container's harvest */
+	const char *names[DT_PROFILE_PHASES_MAX];   /* static strings, in the order a harvest runs them */
+	uint64_t ns[DT_PROFILE_PHASES_MAX];	    /* time spent in each phase */
+	uint64_t calls[DT_PROFILE_PHASES_MAX];	    /* how many times each phase ran */
+	/*
+	 * Mapping-tree nodes that GET_BITMAP requests visited to find their
+	 * mappings. The reference harvest walks from the first mapping, as
+	 * the kernel's vfio_iova_dirty_bitmap() does, so this is the kernel's
+	 * count: every mapping below the request, every one in it, and the
+	 * first one above it. Counted whether or not phases are timed.
+	 */
+	uint64_t walk_nodes;
 };
 
 /*

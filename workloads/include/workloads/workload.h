@@ -55,10 +55,15 @@ enum ds_pattern {
 	DS_PATTERN_HOTCOLD,    /* hot_share % of the accesses go to hot_percent % of the pages */
 };
 
-/* Timed calls a workload makes itself, reported to the harness. */
-enum ds_workload_event {
-	DS_WL_MAP,	    /* a mapping created while tracking */
-	DS_WL_UNMAP_BITMAP, /* a mapping destroyed with its dirty bitmap */
+/*
+ * A tracking call a workload asks for (vIOMMU churn). Workloads only dirty
+ * memory and plan: the harness makes these calls, times and records them,
+ * so that a workload step never holds a measurement of its own.
+ */
+struct ds_churn_op {
+	bool map;      /* true: MAP_DMA; false: UNMAP_DMA (with the bitmap while tracking) */
+	uint64_t iova; /* the mapping's memory is the device's, at the same offset */
+	uint64_t size;
 };
 
 struct ds_workload_params {
@@ -73,10 +78,14 @@ struct ds_workload_params {
 	uint64_t rw_bytes;	  /* bytes per DMA_RW write (1 .. pgsize) */
 	uint64_t churn;		  /* mappings destroyed and created per step (viommu) */
 	uint64_t group;		  /* the group id this instance may attach */
-	/* Called for each DS_WL_* call, from the thread that made it. */
-	void (*record)(void *arg, enum ds_workload_event ev, uint64_t bitmap_bytes,
-		       uint64_t pages, uint64_t ns);
-	void *record_arg;
+	/* viommu: the kind of the group its device sits in (a vIOMMU guest's assigned device) */
+	enum dt_group_kind group_kind;
+	/*
+	 * Set (non-zero) when the run must end: a step checks it as often as it
+	 * reads the clock and returns early, so that Ctrl-C is obeyed within
+	 * milliseconds whatever the step's size. NULL: never.
+	 */
+	const volatile int *stop;
 };
 
 struct ds_workload_ops {
@@ -88,6 +97,13 @@ struct ds_workload_ops {
 	int (*populate)(void *state);
 	/* @step counts from 0; thread < p->threads (always 0 when !threaded). */
 	int (*step)(void *state, unsigned int thread, uint64_t step);
+	/*
+	 * NULL, or the tracking calls the last step planned, in order, in *@ops
+	 * (owned by the workload, valid until the next step): the harness makes
+	 * every one of them, in order, before the next step, and the workload's
+	 * view of the device assumes they all succeed.
+	 */
+	size_t (*churn)(void *state, const struct ds_churn_op **ops);
 	/* Accepts a half-built state; NULL is allowed. */
 	void (*teardown)(void *state);
 };
