@@ -15,6 +15,7 @@
 #include "plan.h"
 
 #define DS_PLAN_MAX_SIZES 64
+#define DS_PLAN_MAX_RUNS 16
 
 struct ds_plan_opts {
 	uint64_t sizes[DS_PLAN_MAX_SIZES];
@@ -24,7 +25,9 @@ struct ds_plan_opts {
 	enum ds_plan_tracking tracking;
 	enum ds_plan_queries queries;
 	double cost_ns[DS_TERM_COUNT]; /* NAN: not given */
-	const char *from, *harvest, *out;
+	const char *from[DS_PLAN_MAX_RUNS]; /* run folders, in the order given */
+	size_t nfrom;
+	const char *harvest, *out;
 	/* The arguments as given (or the defaults' spelling), for the table's header. */
 	const char *device_size_arg, *bandwidth_arg, *dirty_rate_arg, *working_set_arg;
 	const char *state_arg, *limit_arg, *pinned_arg;
@@ -53,7 +56,9 @@ struct ds_plan_cost {
 	struct ds_cost_model model;
 	bool from_run;	  /* fitted to a run folder */
 	struct ds_fit fit; /* with from_run */
-	const char *run, *harvest;
+	const char *const *runs; /* with from_run */
+	size_t nruns;
+	const char *harvest;
 	char harvest_name[64];
 	struct ds_measured_harvest *measured;
 	size_t nmeasured;
@@ -61,8 +66,8 @@ struct ds_plan_cost {
 };
 
 /*
- * Read @o->from through the run-folder reader and fit the cost terms that
- * @o does not give. Returns 0, or 2 after printing one line that names the
+ * Read the run folders of @o->from through the run-folder reader and fit
+ * the cost terms that @o does not give. Returns 0, or 2 after printing one line that names the
  * option, the file and the field (exit 2), or 1 on another failure
  * (out of memory: exit 1).
  */

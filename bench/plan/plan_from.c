@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * plan_from.c - `plan --from RUN_DIR`: the harvests a run measured, read
- * through the run-folder reader, become the cost model: each measured
- * harvest as it is for its own size, and the points of the fit.
+ * plan_from.c - `plan --from RUN_DIR` (repeatable): the harvests runs
+ * measured, read through the run-folder reader, become the cost model:
+ * each measured harvest as it is for its own size, and all of them the
+ * points of the fit. Several runs let a sweep (one run per mapping count,
+ * each with its container to itself) feed one fit.
  *
  * The points are summary.json's downtime.estimates of one harvest: a whole
  * harvest of one device (for per-mapping queries, the sum of an
@@ -110,38 +112,61 @@ static bool has_harvest(const struct ds_run_folder *rf, const char *name)
 	return false;
 }
 
-int ds_plan_cost_from_run(const struct ds_plan_opts *o, struct ds_plan_cost *cost)
+/* A harvest of some run, before the choice of which ones to fit. */
+struct candidate {
+	struct ds_fit_point point;
+	struct ds_measured_harvest measured;
+	bool all_dirty, same_page;
+};
+
+/* Whether @k was asked as the plan asks and with its dirty scope. */
+static bool like_plan(const struct ds_plan_opts *o, const struct candidate *k, bool by_query,
+		      bool by_scope)
 {
-	bool want_all_dirty = o->tracking == DS_TRACK_IOMMU, found, same_page;
-	struct ds_fit_point *points = NULL;
+	return (!by_query || k->measured.queries == o->queries) &&
+	       (!by_scope || k->all_dirty == (o->tracking == DS_TRACK_IOMMU));
+}
+
+struct candidates {
+	struct candidate *v;
+	size_t n, cap;
+};
+
+/*
+ * Read one run folder's estimates of @harvest (NULL: the folder's first,
+ * written to @harvest_out) into @c. Returns 0, 2 after a message (bad
+ * input), or 1 after a message (out of memory).
+ */
+static int read_run(const struct ds_plan_opts *o, const char *dir, char *harvest,
+		    size_t harvest_len, struct candidates *c, bool *warned)
+{
 	struct ds_run_folder *rf = NULL;
-	size_t i, n = 0, nmatch = 0;
 	uint64_t run_page, pinned;
+	bool found, same_page;
 	char why[512];
 	json_t *config;
+	size_t i, before = c->n;
 	int ret;
 
-	ret = ds_rf_open(o->from, 0, &rf, why, sizeof(why));
+	ret = ds_rf_open(dir, 0, &rf, why, sizeof(why));
 	if (ret == -ENOMEM) {
-		fprintf(stderr, "dirtyscope plan: --from %s: out of memory\n", o->from);
+		fprintf(stderr, "dirtyscope plan: --from %s: out of memory\n", dir);
 		return 1;
 	}
 	if (ret)
-		return ds_plan_bad("--from %s: %s", o->from, why);
+		return ds_plan_bad("--from %s: %s", dir, why);
 
-	if (o->harvest && !has_harvest(rf, o->harvest)) {
-		ret = ds_plan_bad("--harvest '%s': not a harvest of the run (meta.json: harvests)",
-				  o->harvest);
+	if (!harvest[0])
+		snprintf(harvest, harvest_len, "%s", o->harvest ? o->harvest : rf->harvests[0]);
+	if (!has_harvest(rf, harvest)) {
+		ret = ds_plan_bad("--from %s: meta.json: harvests: no harvest '%s'%s", dir, harvest,
+				  o->harvest ? " (--harvest)" : " (the first run's)");
 		goto out;
 	}
-	snprintf(cost->harvest_name, sizeof(cost->harvest_name), "%s",
-		 o->harvest ? o->harvest : rf->harvests[0]);
-	cost->harvest = cost->harvest_name;
-	cost->run = o->from;
 	if (!rf->ndowntime) {
 		ret = ds_plan_bad("--from %s: summary.json: downtime.estimates: empty (the run "
 				  "estimated no downtime: nothing measured to plan from)",
-				  o->from);
+				  dir);
 		goto out;
 	}
 
@@ -153,39 +178,39 @@ int ds_plan_cost_from_run(const struct ds_plan_opts *o, struct ds_plan_cost *cos
 
 	for (i = 0; i < rf->ndowntime; i++) {
 		const struct ds_rf_downtime *e = &rf->downtime[i];
-
-		if (!strcmp(e->harvest, cost->harvest) && e->final_harvest_ns > 0 &&
-		    e->all_dirty == want_all_dirty)
-			nmatch++;
-	}
-	points = calloc(rf->ndowntime, sizeof(*points));
-	cost->measured = calloc(rf->ndowntime, sizeof(*cost->measured));
-	if (!points || !cost->measured) {
-		fprintf(stderr, "dirtyscope plan: --from %s: out of memory\n", o->from);
-		ret = 1;
-		goto out;
-	}
-	for (i = 0; i < rf->ndowntime; i++) {
-		const struct ds_rf_downtime *e = &rf->downtime[i];
 		bool per_mapping = !strcmp(e->query, "mapping");
 		const struct ds_rf_row *row;
 		struct ds_harvest_shape *s;
+		struct candidate *k;
 		double walk;
 
-		if (strcmp(e->harvest, cost->harvest) || !e->final_harvest_ns)
-			continue;
-		/* Out of scope sets every bit first: a cost pinned-scope harvests do not pay. */
-		if (nmatch && e->all_dirty != want_all_dirty)
+		if (strcmp(e->harvest, harvest) || !e->final_harvest_ns)
 			continue;
 		if (e->device >= rf->ndevices) {
 			ret = ds_plan_bad("--from %s: summary.json: downtime.estimates[%zu].device: "
 					  "out of range",
-					  o->from, i);
+					  dir, i);
 			goto out;
 		}
-		s = &points[n].shape;
+		if (c->n == c->cap) {
+			size_t cap = c->cap ? 2 * c->cap : 64;
+			struct candidate *v = realloc(c->v, cap * sizeof(*v));
+
+			if (!v) {
+				fprintf(stderr, "dirtyscope plan: --from %s: out of memory\n", dir);
+				ret = 1;
+				goto out;
+			}
+			c->v = v;
+			c->cap = cap;
+		}
+		k = &c->v[c->n++];
+		memset(k, 0, sizeof(*k));
+		k->all_dirty = e->all_dirty;
+		k->same_page = same_page;
+		s = &k->point.shape;
 		s->x[DS_TERM_CALL] = (double)e->calls;
-		row = steady_row(rf, cost->harvest, e->device, e->query);
+		row = steady_row(rf, harvest, e->device, e->query);
 		if (row) {
 			s->x[DS_TERM_BYTE] = (double)(row->memcpy_bytes >= 0 ? (uint64_t)row->memcpy_bytes
 									     : row->bitmap_bytes) *
@@ -198,39 +223,98 @@ int ds_plan_cost_from_run(const struct ds_plan_opts *o, struct ds_plan_cost *cos
 					 per_mapping ? DS_QUERY_MAPPING : DS_QUERY_MERGED, 0, &t);
 			s->x[DS_TERM_BYTE] = t.x[DS_TERM_BYTE];
 		}
-		walk = profiled_walk(rf, cost->harvest, e->device, e->query);
+		walk = profiled_walk(rf, harvest, e->device, e->query);
 		s->x[DS_TERM_WALK] = walk >= 0 ? walk * (double)e->calls
 					       : kernel_walk(rf, e->device, per_mapping);
 		s->x[DS_TERM_PINNED] = (double)pinned;
-		points[n].ns = (double)e->final_harvest_ns;
-		n++;
-		if (same_page)
-			cost->measured[cost->nmeasured++] = (struct ds_measured_harvest){
-				.device_bytes = e->device_bytes,
-				.mappings = e->mappings,
-				.queries = per_mapping ? DS_QUERY_MAPPING : DS_QUERY_MERGED,
-				.harvest_ns = e->final_harvest_ns,
-			};
+		k->point.ns = (double)e->final_harvest_ns;
+		k->measured = (struct ds_measured_harvest){
+			.device_bytes = e->device_bytes,
+			.mappings = e->mappings,
+			.queries = per_mapping ? DS_QUERY_MAPPING : DS_QUERY_MERGED,
+			.harvest_ns = e->final_harvest_ns,
+		};
 	}
-	if (!n) {
+	if (c->n == before) {
 		ret = ds_plan_bad("--from %s: summary.json: downtime.estimates: no estimate of "
 				  "harvest '%s' with a time above zero",
-				  o->from, cost->harvest);
+				  dir, harvest);
 		goto out;
 	}
-	if (!nmatch)
+	if (!same_page)
+		*warned = true;
+	if (rf->status == DS_RF_INTERRUPTED || rf->status == DS_RF_FAILED)
+		fprintf(stderr, "dirtyscope plan: warning: --from %s: the run %s; its harvests are "
+				"used as measured\n",
+			dir, rf->status == DS_RF_FAILED ? "failed" : "was interrupted");
+	ret = 0;
+out:
+	ds_rf_close(rf);
+	return ret;
+}
+
+int ds_plan_cost_from_run(const struct ds_plan_opts *o, struct ds_plan_cost *cost)
+{
+	bool other_page = false, by_query = false, by_scope = false;
+	struct candidates c = {0};
+	struct ds_fit_point *points = NULL;
+	size_t i, n = 0;
+	int j, ret = 0;
+
+	cost->harvest_name[0] = '\0';
+	for (i = 0; i < o->nfrom && !ret; i++)
+		ret = read_run(o, o->from[i], cost->harvest_name, sizeof(cost->harvest_name), &c,
+			       &other_page);
+	if (ret)
+		goto out;
+	cost->harvest = cost->harvest_name;
+	cost->runs = o->from;
+	cost->nruns = o->nfrom;
+
+	/*
+	 * Fit the harvests asked the way the plan asks (a merged GET and N GETs
+	 * spend their time differently: per mapping reported, in cache or not)
+	 * and with its dirty scope (out of scope sets every bit first); when the
+	 * runs have none such, drop the scope first, then the query, and say so.
+	 */
+	for (j = 0; j < 4; j++) {
+		by_query = j < 2;
+		by_scope = j % 2 == 0;
+		for (i = 0; i < c.n && !like_plan(o, &c.v[i], by_query, by_scope); i++)
+			;
+		if (i < c.n)
+			break;
+	}
+	points = calloc(c.n, sizeof(*points));
+	cost->measured = calloc(c.n, sizeof(*cost->measured));
+	if (!points || !cost->measured) {
+		fprintf(stderr, "dirtyscope plan: --from: out of memory\n");
+		ret = 1;
+		goto out;
+	}
+	for (i = 0; i < c.n; i++) {
+		/* A harvest is the plan's own only at its page size and in its scope. */
+		if (c.v[i].same_page && like_plan(o, &c.v[i], false, true))
+			cost->measured[cost->nmeasured++] = c.v[i].measured;
+		if (like_plan(o, &c.v[i], by_query, by_scope))
+			points[n++] = c.v[i].point;
+	}
+	if (!by_query || !by_scope)
 		snprintf(cost->note, sizeof(cost->note),
-			 "the run has no %s harvest: fitted to %s ones",
-			 want_all_dirty ? "all-dirty (iommu workload)" : "pinned-scope",
-			 want_all_dirty ? "pinned-scope" : "all-dirty");
-	else if (!same_page)
+			 "the runs have no harvest %s%s%s: fitted to the others",
+			 by_query ? "" : "asked this way",
+			 !by_query && !by_scope ? " and " : "",
+			 by_scope ? ""
+			 : o->tracking == DS_TRACK_IOMMU ? "with every page dirty (iommu scope)"
+							 : "in pinned scope");
+	else if (other_page)
 		snprintf(cost->note, sizeof(cost->note),
-			 "the run's page is %llu bytes: its harvests are not used as measured",
-			 (unsigned long long)run_page);
+			 "a run's page is not --page-size: its harvests are fitted, not used as "
+			 "measured");
 
 	ret = ds_cost_fit(points, n, o->cost_ns, &cost->fit);
 	if (ret) {
-		fprintf(stderr, "dirtyscope plan: --from %s: fitting the cost terms: %s\n", o->from,
+		fprintf(stderr, "dirtyscope plan: --from: fitting the cost terms: %s\n",
 			strerror(-ret));
 		ret = 1;
 		goto out;
@@ -242,15 +326,10 @@ int ds_plan_cost_from_run(const struct ds_plan_opts *o, struct ds_plan_cost *cos
 	memcpy(cost->model.hi, cost->fit.hi, sizeof(cost->model.hi));
 	cost->model.measured = cost->measured;
 	cost->model.nmeasured = cost->nmeasured;
-	if (rf->status == DS_RF_INTERRUPTED || rf->status == DS_RF_FAILED)
-		fprintf(stderr, "dirtyscope plan: warning: --from %s: the run %s; its harvests are "
-				"used as measured\n",
-			o->from, rf->status == DS_RF_FAILED ? "failed" : "was interrupted");
-	ret = 0;
 out:
 	free(points);
+	free(c.v);
 	if (ret)
 		ds_plan_cost_release(cost);
-	ds_rf_close(rf);
 	return ret;
 }

@@ -76,10 +76,11 @@ static void usage(FILE *f)
 		"  --queries Q           merged: one GET_BITMAP per device; mapping: one per\n"
 		"                        mapping, as QEMU does behind a vIOMMU [merged]\n"
 		"  --mappings N          mappings the device is cut into, equal sizes [1]\n"
-		"  --from RUN_DIR        harvest costs from a run folder of `dirtyscope run`:\n"
-		"                        its measured harvest where it ran the same size,\n"
-		"                        mappings and queries; elsewhere cost terms fitted to\n"
-		"                        its harvests (the fit's error is printed) [none]\n"
+		"  --from RUN_DIR        harvest costs from a run folder of `dirtyscope run`\n"
+		"                        (repeat for several): the measured harvest where a\n"
+		"                        run has the same size, mappings and queries;\n"
+		"                        elsewhere cost terms fitted to the runs' harvests\n"
+		"                        (the fit's error is printed) [none]\n"
 		"  --harvest H           with --from: the run's harvest to use [its first]\n"
 		"  --cost-call TIME      harvest cost per GET_BITMAP call [%s]\n"
 		"  --cost-byte TIME      per byte of the mappings' bitmaps [%s]\n"
@@ -176,7 +177,7 @@ static int cross_checks(struct ds_plan_opts *o)
 				   o->working_set_arg);
 	if (o->pinned % o->page_bytes)
 		return ds_plan_bad("--pinned '%s': not a multiple of the page", o->pinned_arg);
-	if (o->harvest && !o->from)
+	if (o->harvest && !o->nfrom)
 		return ds_plan_bad("--harvest chooses among the harvests of a run: it needs --from");
 	return 0;
 }
@@ -295,7 +296,10 @@ int ds_plan_parse_options(int argc, char **argv, struct ds_plan_opts *o)
 			ret = count_opt("--mappings", optarg, 1, MAX_MAPPINGS, &o->mappings);
 			break;
 		case O_FROM:
-			o->from = optarg;
+			if (o->nfrom == DS_PLAN_MAX_RUNS)
+				ret = ds_plan_bad("--from: at most %d run folders", DS_PLAN_MAX_RUNS);
+			else
+				o->from[o->nfrom++] = optarg;
 			break;
 		case O_HARVEST:
 			o->harvest = optarg;

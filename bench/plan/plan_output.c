@@ -83,10 +83,11 @@ static void print_cost(FILE *f, const struct ds_plan_cost *cost)
 					       : "built-in terms, measured on the project's build machine");
 		return;
 	}
-	fprintf(f, "  fitted to %zu harvests of %s (harvest %s): error on them median %.1f%%, "
-		   "max %.1f%%\n",
-		cost->fit.npoints, cost->run, cost->harvest, 100 * cost->fit.median_rel_error,
-		100 * cost->fit.max_rel_error);
+	fprintf(f, "  fitted to %zu harvests (%s) of", cost->fit.npoints, cost->harvest);
+	for (t = 0; (size_t)t < cost->nruns; t++)
+		fprintf(f, " %s", cost->runs[t]);
+	fprintf(f, ": error on them median %.1f%%, max %.1f%%\n",
+		100 * cost->fit.median_rel_error, 100 * cost->fit.max_rel_error);
 	for (t = 0; t < DS_TERM_COUNT; t++) {
 		if (cost->fit.fixed[t])
 			fprintf(f, "  %s: given by hand\n", ds_cost_term_name(t));
@@ -231,7 +232,7 @@ static json_t *sizes_json(const struct ds_plan_size *sizes, size_t n, int *err)
 static json_t *cost_json(const struct ds_plan_cost *cost, int *err)
 {
 	static const char *const keys[] = {"call_ns", "byte_ns", "walk_ns", "pinned_ns"};
-	json_t *o = json_object(), *terms = json_object(), *given = json_array(), *fit, *det;
+	json_t *o = json_object(), *terms = json_object(), *given = json_array(), *fit, *det, *runs;
 	int t;
 
 	if (!o || !terms || !given) {
@@ -242,7 +243,11 @@ static json_t *cost_json(const struct ds_plan_cost *cost, int *err)
 		return NULL;
 	}
 	jset(o, "source", json_string(cost->from_run ? "fit" : "terms"), err);
-	jset(o, "run", cost->from_run ? json_string(cost->run) : json_null(), err);
+	runs = json_array();
+	for (t = 0; runs && (size_t)t < cost->nruns; t++)
+		if (json_array_append_new(runs, json_string(cost->runs[t])))
+			*err = -ENOMEM;
+	jset(o, "runs", runs, err);
 	jset(o, "harvest", cost->from_run ? json_string(cost->harvest) : json_null(), err);
 	for (t = 0; t < DS_TERM_COUNT; t++) {
 		jset(terms, keys[t], json_real(cost->model.term_ns[t]), err);

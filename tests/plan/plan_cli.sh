@@ -114,6 +114,7 @@ mkdir running && cp "$run"/meta.json "$run"/samples.csv running/
 sed -i 's/"status": "complete"/"status": "running"/; s/"ended_utc": "[^"]*"/"ended_utc": null/' running/meta.json
 bad "--from running" --from running
 bad "--harvest psychic" --from "$run" --harvest psychic
+bad "--from nosummary summary.json" --from "$run" --from nosummary
 
 # --help: every option, each with its default in brackets.
 "$bin" plan --help >help.txt 2>&1 || { echo "FAIL: plan --help: exit status $?"; fail=1; }
@@ -162,7 +163,8 @@ grep -q '"max_device_bytes": null' iommu/plan.json || { echo "FAIL: iommu: max_d
 if ! "$bin" plan --from "$run" --device-size 512M..8G --mappings 8 --out from >table.txt 2>err.txt; then
 	echo "FAIL: plan --from $run failed:"; cat err.txt; fail=1
 fi
-for w in "fitted to 8 harvests" "error on them median" measured model extrap.; do
+# The fixture's merged harvests (its 4 devices) are the points of a merged plan.
+for w in "fitted to 4 harvests" "error on them median" measured model extrap.; do
 	grep -q -- "$w" table.txt || { echo "FAIL: --from: no '$w' in:"; cat table.txt; fail=1; }
 done
 python3 - from/plan.json <<'EOF' || fail=1
@@ -171,9 +173,20 @@ d = json.load(open(sys.argv[1]))
 src = {s["device_bytes"] >> 20: s["harvest_source"] for s in d["sizes"]}
 assert src == {512: "extrapolated", 1024: "measured", 2048: "model", 4096: "measured",
                8192: "extrapolated"}, src
-assert d["cost"]["source"] == "fit" and d["cost"]["fit"]["points"] == 8, d["cost"]
+assert d["cost"]["source"] == "fit" and d["cost"]["fit"]["points"] == 4, d["cost"]
 assert "call" in d["cost"]["fit"]["determined"] and "byte" in d["cost"]["fit"]["determined"]
 EOF
+
+# A plan the run did not measure that way is fitted to the others, and says so.
+"$bin" plan --from "$run" --tracking iommu --device-size 256M >table.txt 2>err.txt ||
+	{ echo "FAIL: --from with --tracking iommu failed:"; cat err.txt; fail=1; }
+grep -q "no harvest with every page dirty (iommu scope): fitted to the others" table.txt ||
+	{ echo "FAIL: --tracking iommu: no note:"; cat table.txt; fail=1; }
+
+# Several runs feed one fit.
+"$bin" plan --from "$run" --from "$run" --mappings 8 >table.txt 2>err.txt ||
+	{ echo "FAIL: two --from failed:"; cat err.txt; fail=1; }
+grep -q "fitted to 8 harvests" table.txt || { echo "FAIL: two --from:"; cat table.txt; fail=1; }
 
 # A full stdout is an error, after plan.json was written.
 if [ -w /dev/full ]; then
