@@ -9,14 +9,14 @@ Runs `DIRTYSCOPE run --layout viommu:N --workload pinned` once per N (one run
 folder per N under OUTDIR), and reads each samples.csv: per steady iteration,
 the sum of the N per-mapping GET_BITMAP calls (what QEMU pays behind a
 vIOMMU: one GET per mapping) and the one merged GET over the window; the
-median over the iterations. Then it fits
+median over the iterations. Then it fits the cost terms with the planner
+itself (`DIRTYSCOPE plan --from ...`, one fit per query kind, on every N and
+on the N from --fit-from up, where the tree no longer fits in cache), and
+prints the N whose per-mapping harvest alone takes --target (58 s):
 
-    T(N) = call x N + walk x N(N+1)/2
+    call x N + walk x N(N+1)/2 = target
 
-(the per-mapping GETs' call and byte costs, one word each, in `call`; the
-kernel's walk from the first mapping in `walk`) by least squares on the
-relative error, prints the fit's error on each point, and the N whose
-harvest takes --target (58 s by default).
+(a per-mapping GET writes one word: its byte cost is in `call`).
 
 Used by docs/published-case.md; the numbers there come from its output.
 Each N is one run in the foreground: at 65535 mappings a kernel-faithful
@@ -24,10 +24,18 @@ harvest walks 2.1 x 10^9 nodes, tens of seconds per iteration.
 """
 import argparse
 import csv
+import json
 import math
 import os
 import subprocess
 import sys
+
+
+def human(ns):
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
 
 
 def median(v):
@@ -55,18 +63,17 @@ def harvests(path, harvest):
     return per
 
 
-def fit(points):
-    """Least squares on the relative error of T = c N + w N(N+1)/2: 2x2 normal equations."""
-    a11 = a12 = a22 = b1 = b2 = 0.0
-    for n, t in points:
-        x1, x2 = n / t, n * (n + 1) / 2 / t
-        a11 += x1 * x1
-        a12 += x1 * x2
-        a22 += x2 * x2
-        b1 += x1
-        b2 += x2
-    det = a11 * a22 - a12 * a12
-    return (b1 * a22 - b2 * a12) / det, (a11 * b2 - a12 * b1) / det
+def planner_fit(dirtyscope, outdir, runs, query, size, mappings):
+    """The planner's fit of @runs for @query: (terms, fit) of plan.json."""
+    out = os.path.join(outdir, f"fit-{query}-{len(runs)}")
+    cmd = [dirtyscope, "plan", "--queries", query, "--device-size", size,
+           "--mappings", str(mappings), "--out", out]
+    for r in runs:
+        cmd += ["--from", r]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(out, "plan.json")) as f:
+        cost = json.load(f)["cost"]
+    return cost["terms"], cost["fit"]
 
 
 def solve_n(call, walk, target):
@@ -84,12 +91,14 @@ def main():
     ap.add_argument("--iterations", type=int, default=3)
     ap.add_argument("--harvest", default="reference")
     ap.add_argument("--target", type=float, default=58.0, help="seconds")
+    ap.add_argument("--fit-from", type=int, default=4096,
+                    help="the smallest N of the second fit")
     ap.add_argument("--no-run", action="store_true", help="read the run folders already there")
     a = ap.parse_args()
 
     points = []
     print(f"{'N':>6} {'calls':>6} {'iterations':>10} {'all mappings once':>18} "
-          f"{'per GET':>9} {'merged GET':>11}")
+          f"{'per GET':>9} {'per node':>9} {'merged GET':>11}")
     for n in (int(x) for x in a.n.split(",")):
         out = os.path.join(a.outdir, f"viommu-{n}")
         if not a.no_run:
@@ -107,17 +116,30 @@ def main():
         total = median([t[0] for t in per.values()])
         merged = median([t[2] for t in per.values()])
         points.append((n, total))
-        print(f"{n:>6} {calls:>6.0f} {len(per):>10} {total / 1e9:>16.4f} s "
-              f"{total / calls:>7.0f} ns {merged / 1e3:>8.1f} µs")
+        # What one node of the kernel's walk costs, if the walk were all of it.
+        print(f"{n:>6} {calls:>6.0f} {len(per):>10} {human(total):>18} "
+              f"{human(total / calls):>9} {human(total / (n * (n + 1) / 2)):>9} "
+              f"{human(merged):>11}")
 
-    call, walk = fit(points)
-    print(f"\nfit: T(N) = {call:.1f} ns x N + {walk:.3f} ns x N(N+1)/2")
-    for n, t in points:
-        pred = call * n + walk * n * (n + 1) / 2
-        print(f"  N={n:>6}: measured {t / 1e9:.4f} s, fitted {pred / 1e9:.4f} s, "
-              f"error {100 * (pred - t) / t:+.1f} %")
-    target = a.target * 1e9
-    print(f"N for {a.target:g} s: {solve_n(call, walk, target):.0f}")
+    runs = {n: os.path.join(a.outdir, f"viommu-{n}") for n, _ in points}
+    top = max(runs)
+    fits = {}
+    for label, chosen in (("every N", sorted(runs)),
+                          (f"N >= {a.fit_from}", [n for n in sorted(runs) if n >= a.fit_from])):
+        if not chosen:
+            continue
+        for query in ("mapping", "merged"):
+            terms, f = planner_fit(a.dirtyscope, a.outdir, [runs[n] for n in chosen], query,
+                                   a.device_size, top)
+            fits[(label, query)] = terms
+            print(f"\n{query} GETs, fitted on {label} ({f['points']} harvests): "
+                  f"{terms['call_ns']:.1f} ns per call, {terms['byte_ns']:.3f} ns per byte, "
+                  f"{terms['walk_ns']:.2f} ns per node; error median "
+                  f"{100 * f['median_rel_error']:.1f} %, max {100 * f['max_rel_error']:.1f} %")
+    terms = fits.get((f"N >= {a.fit_from}", "mapping"), fits[("every N", "mapping")])
+    call = terms["call_ns"] + 8 * terms["byte_ns"]
+    print(f"\nN whose per-mapping harvest takes {a.target:g} s: "
+          f"{solve_n(call, terms['walk_ns'], a.target * 1e9):.0f}")
 
 
 if __name__ == "__main__":

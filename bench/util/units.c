@@ -361,6 +361,9 @@ static char *human(char *buf, size_t len, double v, double scale, const char *co
 	}
 	if (v == floor(v) && u == 0)
 		snprintf(buf, len, "%.0f %s", v, units[u]);
+	else if (v < 1 && u == 0)
+		/* Costs per byte are fractions of the smallest unit: keep their digits. */
+		snprintf(buf, len, "%.3g %s", v, units[u]);
 	else if (v < 9.995)
 		snprintf(buf, len, "%.2f %s", v, units[u]);
 	else if (v < 99.95)

@@ -73,7 +73,7 @@ int ds_parse_size_list(const char *s, unsigned int flags, uint64_t *out, size_t 
 
 /*
  * Printing for people, three significant digits: "812 ns", "1.23 µs",
- * "58.0 s"; "1.00 GiB", "512 KiB", "100 B"; "10.0 Gbit/s". Each writes at most
+ * "58.0 s", "0.127 ns"; "1.00 GiB", "512 KiB", "100 B"; "10.0 Gbit/s". Each writes at most
  * @len bytes (16 is always enough) into @buf and returns @buf.
  */
 char *ds_format_ns(char *buf, size_t len, double ns);

@@ -254,7 +254,9 @@ static void formats(void)
 	CHECK(!strcmp(ds_format_ns(b, sizeof(b), 812), "812 ns"));
 	CHECK(!strcmp(ds_format_ns(b, sizeof(b), 1234), "1.23 µs"));
 	CHECK(!strcmp(ds_format_ns(b, sizeof(b), 58e9), "58.0 s"));
-	CHECK(!strcmp(ds_format_ns(b, sizeof(b), 0.046), "0.05 ns"));
+	CHECK(!strcmp(ds_format_ns(b, sizeof(b), 0.046), "0.046 ns"));
+	CHECK(!strcmp(ds_format_ns(b, sizeof(b), 0.127), "0.127 ns"));
+	CHECK(!strcmp(ds_format_ns(b, sizeof(b), 1.5), "1.50 ns"));
 	CHECK(!strcmp(ds_format_ns(b, sizeof(b), 999.6), "1.00 µs"));
 	CHECK(!strcmp(ds_format_bytes(b, sizeof(b), 1ull << 30), "1.00 GiB"));
 	CHECK(!strcmp(ds_format_bytes(b, sizeof(b), 512 << 10), "512 KiB"));
