@@ -14,7 +14,7 @@ itself (`DIRTYSCOPE plan --from ...`, one fit per query kind, on every N and
 on the N from --fit-from up, where the tree no longer fits in cache), and
 prints the N whose per-mapping harvest alone takes --target (58 s):
 
-    call x N + walk x N(N+1)/2 = target
+    call x N + walk x (N(N+1)/2 + N-1) = target
 
 (a per-mapping GET writes one word: its byte cost is in `call`).
 
@@ -77,8 +77,9 @@ def planner_fit(dirtyscope, outdir, runs, query, size, mappings):
 
 
 def solve_n(call, walk, target):
-    """The N (real) with call N + walk N(N+1)/2 = target."""
-    a, b, c = walk / 2, call + walk / 2, -target
+    """The N (real) with call N + walk (N(N+1)/2 + N-1) = target: each GET
+    walks the nodes below its mapping, its own, and the one that ends it."""
+    a, b, c = walk / 2, call + 1.5 * walk, -(target + walk)
     return (-b + math.sqrt(b * b - 4 * a * c)) / (2 * a)
 
 
@@ -117,8 +118,9 @@ def main():
         merged = median([t[2] for t in per.values()])
         points.append((n, total))
         # What one node of the kernel's walk costs, if the walk were all of it.
+        nodes = n * (n + 1) / 2 + n - 1
         print(f"{n:>6} {calls:>6.0f} {len(per):>10} {human(total):>18} "
-              f"{human(total / calls):>9} {human(total / (n * (n + 1) / 2)):>9} "
+              f"{human(total / calls):>9} {human(total / nodes):>9} "
               f"{human(merged):>11}")
 
     runs = {n: os.path.join(a.outdir, f"viommu-{n}") for n, _ in points}

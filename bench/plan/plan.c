@@ -15,7 +15,7 @@
 /*
  * Measured on the project's build machine (2-core AMD EPYC VM, model
  * backend, the reference harvest at the kernel's cost); the commands and the
- * fits' errors are in docs/published-case.md. Per call and per node: 1304
+ * fits' errors are in docs/published-case.md. Per call and per node: 1289
  * ns and 14.6 ns, per-mapping GETs of 4096 to 65535 vIOMMU mappings (error
  * <= 3.2 %). Per byte: 0.127 ns, the reference runs' per-mapping GETs of
  * 256 KiB and 512 KiB bitmaps (error <= 30 %). Per pinned page: 330 ns with
@@ -23,7 +23,7 @@
  * (6.4 ns with 1024): the larger one, as capacity planning should err.
  */
 const double ds_plan_builtin_cost_ns[DS_TERM_COUNT] = {
-	[DS_TERM_CALL] = 1304,
+	[DS_TERM_CALL] = 1289,
 	[DS_TERM_BYTE] = 0.127,
 	[DS_TERM_WALK] = 14.6,
 	[DS_TERM_PINNED] = 330,

@@ -25,8 +25,8 @@
  *   BYTE    per byte of the mappings' bitmaps, in whole 64-bit words: set
  *           (out of scope), shift, copy out, clear;
  *   WALK    per mapping-tree node visited: the kernel walks from the first
- *           mapping (rb_first) on every GET, so asking for N mappings one by
- *           one visits N(N+1)/2 nodes;
+ *           mapping (rb_first) on every GET to the node past the request,
+ *           so asking for N mappings one by one visits N(N+1)/2 + N-1;
  *   PINNED  per pinned page set again after the report (type1 keeps a
  *           pinned page dirty, and walks the pinned pages to re-set them).
  */

@@ -64,17 +64,29 @@ static double profiled_walk(const struct ds_run_folder *rf, const char *harvest,
 	return requests ? (double)nodes / (double)requests : -1;
 }
 
-/* What the kernel walks: from the container's first mapping, past the devices below. */
+/*
+ * What the kernel walks: from the container's first mapping, past the
+ * devices below, through the request's mappings, and the node after them
+ * that ends the walk, when there is one.
+ */
 static double kernel_walk(const struct ds_run_folder *rf, size_t device, bool per_mapping)
 {
 	const struct ds_rf_device *d = &rf->devices[device];
-	double below = 0, m = (double)d->mappings;
+	double below = 0, above = 0, m = (double)d->mappings;
 	size_t i;
 
-	for (i = 0; i < rf->ndevices; i++)
-		if (strcmp(rf->devices[i].layout, "all") && rf->devices[i].iova_base < d->iova_base)
+	for (i = 0; i < rf->ndevices; i++) {
+		if (!strcmp(rf->devices[i].layout, "all") || i == device)
+			continue;
+		if (rf->devices[i].iova_base < d->iova_base)
 			below += (double)rf->devices[i].mappings;
-	return per_mapping ? m * below + m * (m + 1) / 2 : below + m;
+		else
+			above = 1;
+	}
+	if (!per_mapping)
+		return below + m + above;
+	/* Every GET but the last ends on the next mapping of the device. */
+	return m * below + m * (m + 1) / 2 + (m - 1) + above;
 }
 
 static uint64_t config_u64(json_t *config, const char *key, bool *found)

@@ -59,8 +59,12 @@ void ds_harvest_shape(uint64_t device_bytes, uint64_t page_bytes, uint64_t mappi
 	out->x[DS_TERM_PINNED] = (double)pinned_pages;
 	if (queries == DS_QUERY_MAPPING) {
 		out->x[DS_TERM_CALL] = n;
-		/* The i-th GET walks i nodes from rb_first to reach its mapping. */
-		out->x[DS_TERM_WALK] = n * (n + 1) / 2;
+		/*
+		 * The i-th GET walks from rb_first: the i-1 nodes below its mapping,
+		 * the mapping, and the next node, which ends the walk (all but the
+		 * last GET have one).
+		 */
+		out->x[DS_TERM_WALK] = n * (n + 1) / 2 + (n - 1);
 	} else {
 		out->x[DS_TERM_CALL] = 1;
 		out->x[DS_TERM_WALK] = n;

@@ -17,12 +17,12 @@
  *      per N = 256, 1024, 4096, 16384, 65535)
  *   dirtyscope plan --from sweep/viommu-4096 --from sweep/viommu-16384 \
  *       --from sweep/viommu-65535 --queries mapping
- *     -> 1304 ns per call, 14.6 ns per node walked (error <= 3.2 %)
+ *     -> 1289 ns per call, 14.6 ns per node walked (error <= 3.2 %)
  *   the same with --queries merged
  *     -> 49.5 us per call, 26.6 ns per node walked (error <= 54 %)
  *   dirtyscope plan --from results/reference/default \
  *       --from results/reference/1T-ragged64-pinned --queries mapping \
- *       --cost-call 1304ns --cost-walk 14.6ns
+ *       --cost-call 1289ns --cost-walk 14.6ns
  *     -> 0.127 ns per bitmap byte (error <= 30 %)
  */
 #include <math.h>
@@ -36,7 +36,7 @@
 
 /* Per-mapping GETs (what QEMU does, with or without a vIOMMU). */
 static const double per_mapping_ns[DS_TERM_COUNT] = {
-	[DS_TERM_CALL] = 1304, [DS_TERM_BYTE] = 0.127, [DS_TERM_WALK] = 14.6, [DS_TERM_PINNED] = 0};
+	[DS_TERM_CALL] = 1289, [DS_TERM_BYTE] = 0.127, [DS_TERM_WALK] = 14.6, [DS_TERM_PINNED] = 0};
 /* One merged GET over the vIOMMU window. */
 static const double merged_ns[DS_TERM_COUNT] = {
 	[DS_TERM_CALL] = 49500, [DS_TERM_BYTE] = 0.127, [DS_TERM_WALK] = 26.6, [DS_TERM_PINNED] = 0};
