@@ -72,7 +72,6 @@ check "--warmup" --warmup -1
 check "--cycles" --cycles x
 check "--viommu-group" --viommu-group pci
 check "--iterations" --layout uniform:65535 --iterations 100000
-check "mappings" --layout uniform:40000,uniform:40000 --device-size 1G
 check "argument" stray
 check "--working-set" --workload rw --working-set 0 --device-size 1T
 check "--hugepages" --workload iommu --hugepages thp --device-size 1T --working-set 64G

@@ -34,6 +34,9 @@ one combined --layout uniform:2,ragged:3 --workload pinned,rw,iommu --pattern ho
 one sequential --layout ragged:2 --workload pinned --pattern sequential --threads 2
 one steps-by-time --layout single --workload rw --step-ms 1 --harvest all
 one thp --layout single --workload rw --hugepages thp --working-set 8M
+# Eight layouts and the pseudo device "all": a ninth device (once a crash writing samples.csv).
+one eight-layouts --device-size 4K --pages 1 \
+	--layout single,single,single,single,single,single,single,single
 one sweep --device-size 64M,256M --layout uniform:2,ragged:3 --workload pinned --warmup 1 --cycles 2
 one viommu-mediated --layout viommu:64 --workload viommu,pinned --viommu-group mediated --churn 4
 echo "run_schema: $n runs, $([ $fail -eq 0 ] && echo valid || echo INVALID)"

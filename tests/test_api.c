@@ -106,6 +106,11 @@ static void test_compat(void)
 	cfg.compat = "linux-2.4";
 	CHECK_EQ(dt_container_create(&cfg, &c), -ENOENT);
 	CHECK(c == NULL);
+	/* A kernel's defects are the kernel's algorithm's: not the fast harvest's. */
+	cfg.compat = "linux-6.1";
+	cfg.harvest = "fast";
+	CHECK_EQ(dt_container_create(&cfg, &c), -EOPNOTSUPP);
+	CHECK(c == NULL);
 }
 
 static void test_null_handles(void)

@@ -292,15 +292,16 @@ static void print_downtime(FILE *f, const struct ds_result *r, const struct ds_d
 			   size_t ndt, const struct widths *w)
 {
 	const struct ds_downtime_params *p = &r->downtime;
-	char buf[32], bw[32];
+	char buf[32];
 	size_t i;
 	bool all = false;
 
-	fprintf(f,
-		"\ndowntime at switchover: link %s/s (%.1f Gbit/s), device state %s, limit %s\n",
-		human_bytes(bw, sizeof(bw), p->bandwidth_bytes_per_s),
-		(double)p->bandwidth_bytes_per_s * 8 / 1e9, human_bytes(buf, sizeof(buf), p->state_bytes),
-		human_ns(buf + 16, sizeof(buf) - 16, p->limit_ns));
+	char state[32], limit[32];
+
+	fprintf(f, "\ndowntime at switchover: link %.3g Gbit/s (%.3g GB/s), device state %s, limit %s\n",
+		(double)p->bandwidth_bytes_per_s * 8 / 1e9, (double)p->bandwidth_bytes_per_s / 1e9,
+		human_bytes(state, sizeof(state), p->state_bytes),
+		human_ns(limit, sizeof(limit), p->limit_ns));
 	name_cells(f, w, "harvest", "size", "layout", "query", NULL, "calls", "");
 	cell(f, "harvest", W_TIME, true, false);
 	cell(f, "dirty", 9, true, false);

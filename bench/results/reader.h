@@ -26,7 +26,7 @@
 enum ds_rf_status { DS_RF_RUNNING, DS_RF_COMPLETE, DS_RF_INTERRUPTED, DS_RF_FAILED };
 
 struct ds_rf_device {
-	char *layout;	/* "ragged:64", or "all" for the container-wide pseudo device */
+	char *layout;	/* "ragged:64" */
 	char *group;	/* "iommu", "mediated", "none" */
 	uint64_t device_bytes, mappings, pages, iova_base;
 };
@@ -98,7 +98,7 @@ struct ds_run_folder {
 
 	char **harvests;
 	size_t nharvests;
-	struct ds_rf_device *devices; /* the pseudo device "all" included, last */
+	struct ds_rf_device *devices;
 	size_t ndevices;
 
 	struct ds_rf_row *rows;

@@ -204,11 +204,15 @@ static void measure_clock(struct ds_result *r)
 	r->clock_resolution_ns = (uint64_t)res.tv_sec * 1000000000u + (uint64_t)res.tv_nsec;
 }
 
-/* Devices: every layout at every size, size by size, each on its own 1 GiB-aligned window. */
+/*
+ * Devices: every layout at every size, size by size, each on its own 1 GiB-aligned
+ * window (in a container of its own, the windows apart all the same: a
+ * run's addresses read the same whatever the device).
+ */
 static int setup_devices(struct ds_run *run)
 {
 	const struct ds_run_opts *o = run->opts;
-	uint64_t iova = DS_IOVA_BASE, total_pages = 0, total_mappings = 0;
+	uint64_t iova = DS_IOVA_BASE;
 	size_t s, l, i = 0;
 	int ret;
 
@@ -221,31 +225,8 @@ static int setup_devices(struct ds_run *run)
 			run->ndevices = i + 1;
 			if (ret)
 				return ret;
-			total_pages += run->devices[i].pages;
-			total_mappings += run->devices[i].ninitial;
 			iova += (o->sizes[s] + (1ull << 30) - 1) & ~((1ull << 30) - 1);
 		}
-	}
-	if (total_mappings > DT_DMA_LIMIT_DEFAULT)
-		return ds_run_bad("--layout: the devices ask for %llu mappings, more than the 65535 a "
-				  "type1 container allows",
-				  (unsigned long long)total_mappings);
-	run->container_device = 0;
-	if (run->ndevices > 1) {
-		struct ds_device_info all = {
-			.device_bytes = 0,
-			.mappings = total_mappings,
-			.pages = total_pages,
-			.iova_base = DS_IOVA_BASE,
-		};
-
-		snprintf(all.layout, sizeof(all.layout), "all");
-		snprintf(all.group, sizeof(all.group), "%s", group_name(o));
-		for (i = 0; i < run->ndevices; i++)
-			all.device_bytes += run->devices[i].size;
-		if (ds_result_add_device(&run->result, &all) < 0)
-			return ds_run_bad("out of memory");
-		run->container_device = (uint16_t)run->ndevices;
 	}
 	return 0;
 }
@@ -325,9 +306,12 @@ static int finish(struct ds_run *run, struct ds_outdir *od, int status)
 		/* The samples are on disk already; meta.json says the rest failed. */
 		fprintf(stderr, "dirtyscope run: out of memory summarising; samples.csv holds the "
 				"samples\n");
+		size_t len = strlen(run->result.error);
+
+		/* The first failure stays first: it is why the run ended. */
+		snprintf(run->result.error + len, sizeof(run->result.error) - len, "%ssummarising: %s",
+			 len ? "; " : "", strerror(ENOMEM));
 		run->result.status = DS_STATUS_FAILED;
-		snprintf(run->result.error, sizeof(run->result.error), "summarising: %s",
-			 strerror(ENOMEM));
 		free(rows);
 		rows = NULL;
 		status = 1;

@@ -69,7 +69,7 @@ struct ds_run_workload {
 	void *state;
 };
 
-/* A device as one harvest's container holds it: its mappings and workloads. */
+/* A device in its container for one harvest: the container, its mappings, its workloads. */
 struct ds_run_instance {
 	struct ds_device dev;
 	struct ds_run_workload wl[DS_MAX_WORKLOADS];
@@ -104,7 +104,6 @@ struct ds_run {
 	struct ds_result result;
 	struct ds_run_device *devices;
 	size_t ndevices;
-	struct dt_container *c[DS_MAX_HARVESTS];
 	struct ds_pool *pool;
 	/* The user's bitmap buffer, as large as the largest request. */
 	uint64_t *user;
@@ -112,8 +111,6 @@ struct ds_run {
 	uint8_t harvest;  /* index of the harvest running */
 	uint8_t stage;	  /* enum ds_stage of the calls being made */
 	uint32_t iteration;
-	/* The device index for container-wide calls: the pseudo device "all" when several. */
-	uint16_t container_device;
 	bool profiling;	  /* the profiler pass: phases, no samples */
 	bool stream;	  /* append every sample to samples.csv as it is taken */
 	volatile int *stop; /* set by SIGINT, SIGTERM, SIGHUP */

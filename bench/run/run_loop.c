@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * run_loop.c - the measurement loop of `dirtyscope run`, after the KVM
- * dirty-log perf test. Per harvest a container with the same devices:
+ * dirty-log perf test. Every device has a container of its own per
+ * harvest, as a VM's assigned device would (so that a device's costs do
+ * not depend on the mappings of the other sizes and layouts of the run):
  * map, populate (its own phase), START; then iterations of dirty -> merged
  * GET, dirty -> a GET per mapping, the harvests alternating iteration by
  * iteration (A B A B) so that drift hits all of them; the first --warmup
@@ -35,6 +37,12 @@ static int fail(struct ds_run *run, int err, const char *what)
 static bool stopped(const struct ds_run *run)
 {
 	return run->stop && *run->stop;
+}
+
+/* The container that holds @d for the harvest running. */
+static struct dt_container *cont(const struct ds_run *run, const struct ds_run_device *d)
+{
+	return d->inst[run->harvest].dev.c;
 }
 
 static int record(struct ds_run *run, struct ds_sample *s)
@@ -150,7 +158,7 @@ static uint64_t merged_bytes(const struct ds_device *dev, uint64_t base)
 static int timed_get(struct ds_run *run, struct ds_run_device *d, uint64_t iova, uint64_t size,
 		     enum ds_request req, enum ds_path path, uint32_t mapping, uint64_t written)
 {
-	struct dt_container *c = run->c[run->harvest];
+	struct dt_container *c = cont(run, d);
 	uint64_t pages = size / DS_PGSIZE, bytes = dt_bitmap_bytes(pages), t0, t1;
 	struct dt_bitmap bm = {.pgsize = DS_PGSIZE, .size = bytes, .data = run->user};
 	struct ds_sample s = {
@@ -209,7 +217,7 @@ static int harvest_per_mapping(struct ds_run *run, struct ds_run_device *d)
 static int timed_unmap(struct ds_run *run, struct ds_run_device *d, uint64_t iova, uint64_t size,
 		       uint32_t mapping, bool tracking)
 {
-	struct dt_container *c = run->c[run->harvest];
+	struct dt_container *c = cont(run, d);
 	uint64_t pages = size / DS_PGSIZE, bytes = dt_bitmap_bytes(pages), unmapped = 0, t0, t1;
 	struct dt_bitmap bm = {.pgsize = DS_PGSIZE, .size = bytes, .data = run->user};
 	struct ds_sample s = {
@@ -245,7 +253,7 @@ static int timed_unmap(struct ds_run *run, struct ds_run_device *d, uint64_t iov
 static int timed_map(struct ds_run *run, struct ds_run_device *d, const struct ds_mapping *m,
 		     uint32_t mapping)
 {
-	struct dt_container *c = run->c[run->harvest];
+	struct dt_container *c = cont(run, d);
 	struct ds_sample s = {
 		.op = DS_OP_MAP,
 		.request = DS_REQ_MAPPING,
@@ -334,7 +342,6 @@ static int map_device(struct ds_run *run, struct ds_run_device *d)
 	size_t i;
 	int ret;
 
-	dev->c = run->c[run->harvest];
 	dev->nmappings = 0;
 	for (i = 0; i < d->ninitial && !stopped(run); i++) {
 		ret = timed_map(run, d, &d->initial[i], (uint32_t)i);
@@ -384,21 +391,28 @@ static void teardown_workloads(struct ds_run_instance *in)
 	}
 }
 
-static int timed_dirty_call(struct ds_run *run, enum ds_op op)
+static int timed_dirty_call(struct ds_run *run, struct ds_run_device *d, enum ds_op op)
 {
-	struct ds_sample s = {.op = (uint8_t)op};
+	struct ds_sample s = {.op = (uint8_t)op, .device = d->index, .pages = d->pages};
 	uint64_t t0 = ds_now_ns();
 	int ret;
 
-	ret = op == DS_OP_START ? dt_dirty_start(run->c[run->harvest])
-				: dt_dirty_stop(run->c[run->harvest]);
+	ret = op == DS_OP_START ? dt_dirty_start(cont(run, d)) : dt_dirty_stop(cont(run, d));
 	s.ns = ds_now_ns() - t0;
 	if (ret < 0)
 		return fail(run, ret, op == DS_OP_START ? "dirty START" : "dirty STOP");
-	/* START and STOP act on the whole container: every device at once. */
-	s.device = run->container_device;
-	s.pages = run->result.devices[run->container_device].pages;
 	return record(run, &s);
+}
+
+/* START or STOP of every device's container. */
+static int dirty_calls(struct ds_run *run, enum ds_op op)
+{
+	size_t k;
+	int ret = 0;
+
+	for (k = 0; k < run->ndevices && ret == 0 && !stopped(run); k++)
+		ret = timed_dirty_call(run, &run->devices[k], op);
+	return ret;
 }
 
 /* Add what the profiler counted since the last take to the matching phase total. */
@@ -416,7 +430,7 @@ static int take_phases(struct ds_run *run, struct ds_run_device *d, enum ds_requ
 	size_t i;
 	int ret;
 
-	ret = dt_profile_take(run->c[run->harvest], &p);
+	ret = dt_profile_take(cont(run, d), &p);
 	if (ret < 0)
 		return fail(run, ret, "reading the harvest profile");
 	for (i = 0; i < run->result.nphases; i++) {
@@ -455,7 +469,7 @@ static int dirty_step(struct ds_run *run, struct ds_run_device *d)
 	int ret = dirty(run, d);
 
 	if (ret == 0 && run->profiling) {
-		ret = dt_profile_take(run->c[run->harvest], &discard);
+		ret = dt_profile_take(cont(run, d), &discard);
 		if (ret < 0)
 			return fail(run, ret, "reading the harvest profile");
 	}
@@ -544,23 +558,34 @@ static int setup_one(struct ds_run *run)
 		ret = map_device(run, &run->devices[k]);
 	for (k = 0; k < run->ndevices && ret == 0; k++)
 		ret = setup_workloads(run, &run->devices[k]);
-	if (ret == 0 && !stopped(run))
-		ret = timed_dirty_call(run, DS_OP_START);
+	if (ret == 0)
+		ret = dirty_calls(run, DS_OP_START);
+	return ret;
+}
+
+/* Phase timing on or off in every device's container; -EOPNOTSUPP from a backend without phases. */
+static int profile_all(struct ds_run *run, bool on)
+{
+	size_t k;
+	int ret = 0;
+
+	for (k = 0; k < run->ndevices && ret == 0; k++) {
+		ret = dt_profile_set(cont(run, &run->devices[k]), on);
+		if (ret == 0 && on)
+			ret = dt_profile_take(cont(run, &run->devices[k]), &(struct dt_profile){0});
+	}
 	return ret;
 }
 
 static int profile_one(struct ds_run *run)
 {
-	struct dt_container *c = run->c[run->harvest];
 	uint64_t i;
 	int ret;
 
-	ret = dt_profile_set(c, true);
+	ret = profile_all(run, true);
 	/* A backend without phases (a real kernel) has no profiler view: not an error. */
 	if (ret == -EOPNOTSUPP)
 		return 0;
-	if (ret == 0)
-		ret = dt_profile_take(c, &(struct dt_profile){0});
 	if (ret < 0)
 		return fail(run, ret, "turning the harvest profile on");
 	run->profiling = true;
@@ -570,7 +595,7 @@ static int profile_one(struct ds_run *run)
 	}
 	run->profiling = false;
 	if (ret == 0) {
-		ret = dt_profile_set(c, false);
+		ret = profile_all(run, false);
 		if (ret < 0)
 			fail(run, ret, "turning the harvest profile off");
 	}
@@ -579,9 +604,9 @@ static int profile_one(struct ds_run *run)
 
 static int cycle_one(struct ds_run *run)
 {
-	int ret = timed_dirty_call(run, DS_OP_STOP);
+	int ret = dirty_calls(run, DS_OP_STOP);
 
-	return ret ? ret : timed_dirty_call(run, DS_OP_START);
+	return ret ? ret : dirty_calls(run, DS_OP_START);
 }
 
 static int teardown_one(struct ds_run *run)
@@ -593,8 +618,8 @@ static int teardown_one(struct ds_run *run)
 	run->iteration = 0;
 	for (k = 0; k < run->ndevices && ret == 0; k++)
 		ret = unmap_all(run, &run->devices[k]);
-	if (ret == 0 && !stopped(run))
-		ret = timed_dirty_call(run, DS_OP_STOP);
+	if (ret == 0)
+		ret = dirty_calls(run, DS_OP_STOP);
 	return ret;
 }
 
@@ -633,22 +658,25 @@ int ds_run_measure(struct ds_run *run)
 	int ret = 0;
 
 	for (h = 0; h < o->nharvests && ret == 0; h++) {
-		dt_container_config_init(&cfg);
-		cfg.backend = o->backend;
-		cfg.harvest = o->harvests[h];
-		ret = dt_container_create(&cfg, &run->c[h]);
-		if (ret < 0)
-			fail(run, ret, "creating the container");
+		for (k = 0; k < run->ndevices && ret == 0; k++) {
+			dt_container_config_init(&cfg);
+			cfg.backend = o->backend;
+			cfg.harvest = o->harvests[h];
+			ret = dt_container_create(&cfg, &run->devices[k].inst[h].dev.c);
+			if (ret < 0)
+				fail(run, ret, "creating the container");
+		}
 	}
 	if (ret == 0)
 		ret = measure(run);
 	if (o->progress)
 		fputs("\r\033[K", stderr);
 	for (h = 0; h < o->nharvests; h++) {
-		for (k = 0; k < run->ndevices; k++)
+		for (k = 0; k < run->ndevices; k++) {
 			teardown_workloads(&run->devices[k].inst[h]);
-		dt_container_destroy(run->c[h]);
-		run->c[h] = NULL;
+			dt_container_destroy(run->devices[k].inst[h].dev.c);
+			run->devices[k].inst[h].dev.c = NULL;
+		}
 	}
 	return ret;
 }

@@ -8,10 +8,11 @@
 
 const struct dt_harvest_ops *const dt_harvests[] = {
 	&dt_harvest_reference,
+	&dt_harvest_fast,
 	NULL,
 };
 
-static const char *const harvest_names[] = {"reference", NULL};
+static const char *const harvest_names[] = {"reference", "fast", NULL};
 
 const char *const *dt_harvest_names(void)
 {

@@ -30,6 +30,13 @@ struct dt_harvest_ops {
 	void (*untrack)(struct model *md, struct model_mapping *m);
 	/* Mark pages [first, first+n) of @m dirty (pin, DMA_RW, a device that left). */
 	void (*mark)(struct model *md, struct model_mapping *m, uint64_t first, uint64_t n);
+	/*
+	 * NULL, or the same without the model's lock, racing with the other
+	 * ops: a mark made during a get() is reported by it or by the next one,
+	 * never lost. A harvest that has it lets DMA_RW run without the lock
+	 * (dt_container_config.concurrent).
+	 */
+	void (*mark_atomic)(struct model_mapping *m, uint64_t first, uint64_t n);
 	/* Page @page of @m became pinned (@pinned) or unpinned; tracking on or off. May be NULL. */
 	void (*pin_changed)(struct model *md, struct model_mapping *m, uint64_t page, bool pinned);
 	/*
@@ -44,6 +51,7 @@ struct dt_harvest_ops {
 };
 
 extern const struct dt_harvest_ops dt_harvest_reference;
+extern const struct dt_harvest_ops dt_harvest_fast;
 
 /* The harvest implementations by name, NULL-terminated. */
 extern const struct dt_harvest_ops *const dt_harvests[];

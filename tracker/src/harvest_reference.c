@@ -51,6 +51,12 @@ static uint64_t *bitmap_of(struct model_mapping *m)
 	return m->track;
 }
 
+/* DIRTY_BITMAP_BYTES(npages) and the spare word the in-place shift needs. */
+static size_t bitmap_bytes(const struct model_mapping *m)
+{
+	return (model_words(m->npages) + 1) * sizeof(uint64_t);
+}
+
 /* vfio_dma_populate_bitmap(): one bit a pinned page, walking the pin tree. */
 static void populate(struct model_mapping *m)
 {
@@ -67,7 +73,7 @@ static int reference_track(struct model *md, struct model_mapping *m)
 	if (m->npages > DT_DIRTY_BITMAP_PAGES_MAX)
 		return -EINVAL;
 	/* The spare word lets the harvest shift the bits in place. */
-	m->track = kb_kvzalloc((model_words(m->npages) + 1) * sizeof(uint64_t));
+	m->track = kb_kvzalloc(bitmap_bytes(m));
 	if (!m->track)
 		return -ENOMEM;
 	populate(m);
@@ -77,7 +83,7 @@ static int reference_track(struct model *md, struct model_mapping *m)
 static void reference_untrack(struct model *md, struct model_mapping *m)
 {
 	(void)md;
-	free(m->track);
+	kb_kvfree(m->track, bitmap_bytes(m));
 	m->track = NULL;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "kbitops.h"
 
@@ -82,11 +83,38 @@ static void zero(void *dst, size_t bytes)
 }
 #endif
 
+/*
+ * kvmalloc serves what kmalloc can (up to KMALLOC_MAX_SIZE, 4 MiB on x86)
+ * from the slab and the rest from vmalloc, fresh pages mapped for the
+ * caller. Here: malloc, and an anonymous mapping of its own above that
+ * size, so that START and STOP map and unmap pages every time, as
+ * vmalloc/vfree do, instead of whatever glibc's mmap threshold decides.
+ */
+#define KMALLOC_MAX (4ull << 20)
+
 uint64_t *kb_kvzalloc(size_t bytes)
 {
-	uint64_t *p = malloc(bytes);
+	uint64_t *p;
 
-	if (p)
-		zero(p, bytes);
+	if (bytes >= KMALLOC_MAX) {
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+	} else {
+		p = malloc(bytes);
+		if (!p)
+			return NULL;
+	}
+	zero(p, bytes);
 	return p;
+}
+
+void kb_kvfree(uint64_t *p, size_t bytes)
+{
+	if (!p)
+		return;
+	if (bytes >= KMALLOC_MAX)
+		munmap(p, bytes);
+	else
+		free(p);
 }

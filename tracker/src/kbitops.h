@@ -40,4 +40,7 @@ void kb_copy_user(void *dst, const void *src, size_t bytes);
  */
 uint64_t *kb_kvzalloc(size_t bytes);
 
+/* kvfree() of what kb_kvzalloc(@bytes) returned; NULL is allowed. */
+void kb_kvfree(uint64_t *p, size_t bytes);
+
 #endif

@@ -52,7 +52,17 @@ static int model_create(const struct dt_container_config *cfg, void **state)
 	md->profile = cfg->profile;
 	md->harvest = harvest;
 	md->stale_bits = compat && compat->stale_bits;
+	md->concurrent = cfg->concurrent && harvest->mark_atomic;
 	RB_INIT(&md->mappings);
+	if (md->concurrent) {
+		/* The marking path always has an index to read, empty or not. */
+		md->index = calloc(1, sizeof(*md->index));
+		if (!md->index) {
+			pthread_mutex_destroy(&md->lock);
+			free(md);
+			return -ENOMEM;
+		}
+	}
 	*state = md;
 	return 0;
 }
@@ -66,6 +76,7 @@ static void model_destroy(void *state)
 		RB_REMOVE(model_mapping_tree, &md->mappings, m);
 		model_mapping_free(md, m);
 	}
+	model_index_free(md);
 	free(md->groups);
 	pthread_mutex_destroy(&md->lock);
 	free(md);

@@ -35,9 +35,17 @@ struct model_mapping {
 	uint64_t npages;
 	/* While tracking: the harvest's dirty state of this mapping (harvest.h); else NULL. */
 	void *track;
+	/* Unmapped, waiting for the grace period before it is freed (concurrent mode). */
+	struct model_mapping *next_free;
 	struct model_pin_tree pins;
 };
 RB_HEAD(model_mapping_tree, model_mapping);
+
+/* The mappings, sorted, as the lock-free marking path reads them (model_index.c). */
+struct model_index {
+	size_t n;
+	struct model_mapping *m[];
+};
 
 struct model_group {
 	uint64_t id;
@@ -54,7 +62,18 @@ struct model {
 	uint32_t dma_limit;
 	uint32_t nmappings;
 	bool v2;
+	/*
+	 * Read without the lock by the concurrent marking path (atomically);
+	 * written under the lock.
+	 */
 	bool tracking;
+	/*
+	 * DMA_RW marks without the lock (harvests that mark atomically): the
+	 * mapping look-up goes through @index under RCU, and whatever a marker
+	 * may still hold is freed after a grace period.
+	 */
+	bool concurrent;
+	struct model_index *index;
 	bool profile;
 	/* --compat: clear only a mapping's own pages after a shifted report, as 6.1 does. */
 	bool stale_bits;
@@ -89,6 +108,28 @@ void model_mark_all(struct model *md);
  * kernel's verify_bitmap_size does, with the bitmap's own page size.
  */
 int model_bitmap_verify(const struct dt_bitmap *bm, uint64_t size);
+
+/*
+ * Publishing the mappings to the marking path, in two steps so that a
+ * failure changes nothing: prepare (before MAP or UNMAP changes the tree)
+ * allocates room for @extra more mappings, NULL when out of memory or
+ * when md->concurrent is off; commit (after) fills it from the tree,
+ * publishes it and frees the previous array after a grace period.
+ */
+struct model_index *model_index_prepare(struct model *md, size_t extra);
+void model_index_commit(struct model *md, struct model_index *ix);
+/* Wait until no marker can hold what was unpublished (no-op unless md->concurrent). */
+void model_index_wait(struct model *md);
+void model_index_free(struct model *md);
+/*
+ * The marking path's read side: the current index, and the end of the read
+ * (which ThreadSanitizer must be told of: it cannot see that a grace
+ * period orders the reads before the frees that follow it).
+ */
+const struct model_index *model_index_read(struct model *md);
+void model_index_read_done(struct model *md);
+/* The mapping of @ix that holds @addr, or NULL; under rcu_read_lock. */
+struct model_mapping *model_index_find(const struct model_index *ix, uint64_t addr);
 
 /* Does no mapping stick out of [iova, last]? (the range does not bisect one) */
 bool model_range_whole(struct model *md, uint64_t iova, uint64_t last);

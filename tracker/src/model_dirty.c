@@ -30,7 +30,8 @@ static int start_locked(struct model *md)
 			return ret;
 		}
 	}
-	md->tracking = true;
+	/* Markers that see it on see every mapping's dirty state. */
+	__atomic_store_n(&md->tracking, true, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -38,8 +39,10 @@ static void stop_locked(struct model *md)
 {
 	if (!md->tracking)
 		return;
+	__atomic_store_n(&md->tracking, false, __ATOMIC_RELEASE);
+	/* A marker that saw tracking on may still be marking: wait for it. */
+	model_index_wait(md);
 	untrack_all(md);
-	md->tracking = false;
 }
 
 static int get_locked(struct model *md, const struct dt_dirty_pages *req)

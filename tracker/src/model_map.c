@@ -98,6 +98,7 @@ bool model_range_whole(struct model *md, uint64_t iova, uint64_t last)
 static int map_locked(struct model *md, uint64_t iova, uint64_t size, uint64_t vaddr,
 		      uint32_t prot)
 {
+	struct model_index *ix;
 	struct model_mapping *m;
 	int ret;
 
@@ -113,9 +114,14 @@ static int map_locked(struct model *md, uint64_t iova, uint64_t size, uint64_t v
 	if (md->nmappings >= md->dma_limit)
 		return -ENOSPC;
 
-	m = calloc(1, sizeof(*m));
-	if (!m)
+	ix = model_index_prepare(md, 1);
+	if (md->concurrent && !ix)
 		return -ENOMEM;
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		free(ix);
+		return -ENOMEM;
+	}
 	m->iova = iova;
 	m->size = size;
 	m->vaddr = vaddr;
@@ -125,12 +131,15 @@ static int map_locked(struct model *md, uint64_t iova, uint64_t size, uint64_t v
 	if (md->tracking) {
 		ret = md->harvest->track(md, m);
 		if (ret < 0) {
+			free(ix);
 			free(m);
 			return ret;
 		}
 	}
 	RB_INSERT(model_mapping_tree, &md->mappings, m);
 	md->nmappings++;
+	if (ix)
+		model_index_commit(md, ix);
 	return 0;
 }
 
@@ -150,7 +159,8 @@ int model_dma_map(void *state, uint64_t iova, uint64_t size, uint64_t vaddr, uin
 static int unmap_locked(struct model *md, struct dt_dma_unmap *u)
 {
 	bool get_dirty = u->flags & DT_UNMAP_GET_DIRTY_BITMAP;
-	struct model_mapping *m, *next;
+	struct model_mapping *m, *next, *dead = NULL, **tail = &dead;
+	struct model_index *ix;
 	uint64_t last, unmapped = 0;
 
 	if (u->iova & (md->pgsize - 1))
@@ -172,16 +182,33 @@ static int unmap_locked(struct model *md, struct dt_dma_unmap *u)
 		return -EINVAL;
 	if (get_dirty && !u->bitmap.data)
 		return -EFAULT;
+	ix = model_index_prepare(md, 0);
+	if (md->concurrent && !ix)
+		return -ENOMEM;
 
+	/* Out of the tree first, in IOVA order: @dead keeps them for the report. */
 	for (m = model_mapping_from(md, u->iova); m && m->iova <= last; m = next) {
 		next = RB_NEXT(model_mapping_tree, &md->mappings, m);
+		RB_REMOVE(model_mapping_tree, &md->mappings, m);
+		md->nmappings--;
+		*tail = m;
+		tail = &m->next_free;
+	}
+	*tail = NULL;
+	/*
+	 * Out of the markers' reach, and a grace period, before the report: a
+	 * DMA_RW that got to a mapping has marked it by now, so that its bit is
+	 * in this report; later ones find no mapping (-EINVAL).
+	 */
+	if (ix)
+		model_index_commit(md, ix);
+	for (m = dead; m; m = next) {
+		next = m->next_free;
 		if (get_dirty)
 			md->harvest->unmap_report(md, m, u->bitmap.data,
 						  (m->iova - u->iova) >> md->pgshift);
 		unmapped += m->size;
-		RB_REMOVE(model_mapping_tree, &md->mappings, m);
 		model_mapping_free(md, m);
-		md->nmappings--;
 	}
 	u->size = unmapped;
 	return 0;

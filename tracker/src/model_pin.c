@@ -169,8 +169,15 @@ int model_unpin(void *state, uint64_t group, uint64_t iova, uint64_t npages)
 	return ret;
 }
 
+/* The mapping that holds @addr: from the RCU index @ix when there is one, else the tree. */
+static struct model_mapping *rw_find(struct model *md, const struct model_index *ix, uint64_t addr)
+{
+	return ix ? model_index_find(ix, addr) : model_mapping_find(md, addr);
+}
+
 /* Check that every byte of [iova, iova+len) is mapped with the permission. */
-static int rw_check(struct model *md, uint64_t iova, uint64_t len, uint32_t need)
+static int rw_check(struct model *md, const struct model_index *ix, uint64_t iova, uint64_t len,
+		    uint32_t need)
 {
 	struct model_mapping *m;
 	uint64_t addr = iova, left = len, chunk;
@@ -178,7 +185,7 @@ static int rw_check(struct model *md, uint64_t iova, uint64_t len, uint32_t need
 	while (left) {
 		if (addr < iova) /* wrapped past the top */
 			return -EINVAL;
-		m = model_mapping_find(md, addr);
+		m = rw_find(md, ix, addr);
 		if (!m)
 			return -EINVAL;
 		if (!(m->prot & need))
@@ -204,25 +211,33 @@ static uint64_t rw_pages(const struct model *md, uint64_t off, uint64_t len)
 #endif
 }
 
-static int rw_locked(struct model *md, uint64_t iova, uint8_t *buf, uint64_t len, bool write)
+/*
+ * Under the lock (@ix NULL), or under rcu_read_lock with the index @ix of
+ * the concurrent mode, where marks are atomic and tracking is read once.
+ */
+static int rw_do(struct model *md, const struct model_index *ix, uint64_t iova, uint8_t *buf,
+		 uint64_t len, bool write)
 {
 	struct model_mapping *m;
 	uint64_t addr = iova, left = len, chunk, off;
+	bool tracking = ix ? __atomic_load_n(&md->tracking, __ATOMIC_ACQUIRE) : md->tracking;
 	uint8_t *mem;
 	int ret;
 
-	ret = rw_check(md, iova, len, write ? DT_PROT_WRITE : DT_PROT_READ);
+	ret = rw_check(md, ix, iova, len, write ? DT_PROT_WRITE : DT_PROT_READ);
 	if (ret < 0)
 		return ret;
 	while (left) {
-		m = model_mapping_find(md, addr);
+		m = rw_find(md, ix, addr);
 		off = addr - m->iova;
 		chunk = m->size - off < left ? m->size - off : left;
 		mem = (uint8_t *)(uintptr_t)(m->vaddr + off);
 		if (write) {
 			memcpy(mem, buf, chunk);
 			/* Every page the bytes touch, not len / pgsize of them. */
-			if (md->tracking)
+			if (tracking && ix && m->track)
+				md->harvest->mark_atomic(m, off >> md->pgshift, rw_pages(md, off, chunk));
+			else if (tracking && !ix)
 				md->harvest->mark(md, m, off >> md->pgshift, rw_pages(md, off, chunk));
 		} else {
 			memcpy(buf, mem, chunk);
@@ -243,8 +258,14 @@ int model_dma_rw(void *state, uint64_t iova, void *buf, size_t len, bool write)
 		return 0;
 	if (!buf)
 		return -EINVAL;
+	if (md->concurrent) {
+		/* No lock: a harvest or a MAP/UNMAP never makes a device wait. */
+		ret = rw_do(md, model_index_read(md), iova, buf, len, write);
+		model_index_read_done(md);
+		return ret;
+	}
 	pthread_mutex_lock(&md->lock);
-	ret = rw_locked(md, iova, buf, len, write);
+	ret = rw_do(md, NULL, iova, buf, len, write);
 	pthread_mutex_unlock(&md->lock);
 	return ret;
 }

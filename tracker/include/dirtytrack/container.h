@@ -13,6 +13,20 @@
  * with anything on the same container. The model backend serialises the
  * operations of one container on one lock, as the kernel's iommu->lock does
  * for type1; containers are independent of each other.
+ *
+ * With dt_container_config.concurrent and the "fast" harvest, dt_dma_rw()
+ * is the exception: it finds its mappings under RCU (liburcu) and marks
+ * pages with atomic operations, without the lock, so that device
+ * emulators never wait for a harvest or a MAP/UNMAP. The guarantees:
+ *   - a page marked while a GET_BITMAP (or an unmap with bitmap) of it
+ *     runs is reported by that harvest or by the next one: never lost;
+ *   - no harvest reports a page that nobody marked (or pinned, or that an
+ *     IOMMU-backed device could have written);
+ *   - a DMA_RW racing with the UNMAP of its range either completes (the
+ *     mapping's memory must stay valid for the caller, as the kernel's
+ *     does while it holds a reference) or fails with -EINVAL, as if it ran
+ *     entirely before or after the unmap; one racing with START or STOP
+ *     marks or not, as if it ran before or after.
  */
 #ifndef DIRTYTRACK_CONTAINER_H
 #define DIRTYTRACK_CONTAINER_H
@@ -66,6 +80,15 @@ struct dt_container_config {
 	 * file (/dev/vfio/N). NULL for the model.
 	 */
 	const char *device;
+	/*
+	 * Let device emulators mark pages while harvests and MAP/UNMAP run:
+	 * with a harvest that supports it ("fast"), dt_dma_rw() takes no lock
+	 * and never waits for a harvest or a MAP/UNMAP (see "Concurrency"
+	 * above). MAP, UNMAP and STOP then also wait for a grace period.
+	 * Ignored by harvests that mark under the lock ("reference", as the
+	 * kernel's vfio_dma_rw() takes iommu->lock).
+	 */
+	bool concurrent;
 };
 
 /* Fill @cfg with the defaults: model, reference, 4096, 65535, v2, no profiling, no compat. */
