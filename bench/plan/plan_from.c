@@ -15,8 +15,8 @@
  *           vIOMMU window that is the mappings' words, not the window's;
  *   walk    the nodes the profiler counted (phases[].walk_nodes per
  *           request, times the calls); without a profile, what the
- *           kernel visits: from the container's first mapping, so the
- *           devices below this one count too;
+ *           kernel visits from the container's first mapping (in folders
+ *           whose devices share a container, the devices below count too);
  *   pinned  config.pages_per_step when the pinned workload ran by count
  *           (it keeps that many pages of each device pinned at a harvest);
  *           0 otherwise.
@@ -66,16 +66,21 @@ static double profiled_walk(const struct ds_run_folder *rf, const char *harvest,
 
 /*
  * What the kernel walks: from the container's first mapping, past the
- * devices below, through the request's mappings, and the node after them
- * that ends the walk, when there is one.
+ * mappings below the request, through the request's, and the node after
+ * them that ends the walk, when there is one. A run gives every device a
+ * container of its own; folders written before that held all the devices
+ * in one container, and say so with a pseudo device "all" that spans them.
  */
 static double kernel_walk(const struct ds_run_folder *rf, size_t device, bool per_mapping)
 {
 	const struct ds_rf_device *d = &rf->devices[device];
 	double below = 0, above = 0, m = (double)d->mappings;
+	bool shared = false;
 	size_t i;
 
-	for (i = 0; i < rf->ndevices; i++) {
+	for (i = 0; i < rf->ndevices; i++)
+		shared |= !strcmp(rf->devices[i].layout, "all");
+	for (i = 0; shared && i < rf->ndevices; i++) {
 		if (!strcmp(rf->devices[i].layout, "all") || i == device)
 			continue;
 		if (rf->devices[i].iova_base < d->iova_base)

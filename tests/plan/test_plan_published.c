@@ -9,21 +9,27 @@
  *
  * The cost terms, measured on the project's build machine (2-core AMD EPYC
  * VM, model backend, `reference` harvest walking the tree from its first
- * node as the kernel does (d9db285), RelWithDebInfo build, tree of 8fd8990):
+ * node as the kernel does, RelWithDebInfo builds), in two sweeps: A on the
+ * tree of 8fd8990, B on that of 3754836 (the same walk), each
  *
  *   scripts/viommu_sweep.py build/bench/dirtyscope sweep
  *     (one `dirtyscope run --layout viommu:N --device-size 4G --workload
  *      pinned --iterations 3 --warmup 1 --profile-iterations 0 --cycles 1`
  *      per N = 256, 1024, 4096, 16384, 65535)
- *   dirtyscope plan --from sweep/viommu-4096 --from sweep/viommu-16384 \
- *       --from sweep/viommu-65535 --queries mapping
- *     -> 1289 ns per call, 14.6 ns per node walked (error <= 3.2 %)
+ *
+ * then the planner's fit on the per-mapping harvests of N = 16384 and
+ * 65535 of both (the tree out of the caches, as in the published case):
+ *
+ *   dirtyscope plan --from A/viommu-16384 --from A/viommu-65535 \
+ *       --from B/viommu-16384 --from B/viommu-65535 --queries mapping
+ *     -> 10.5 ns per node walked, the call below resolution (error <= 30 %:
+ *        the two sweeps differ by that much, 32.3 s and 22.1 s at 65535)
  *   the same with --queries merged
- *     -> 49.5 us per call, 26.6 ns per node walked (error <= 54 %)
+ *     -> 31.0 ns per node walked (error <= 48 %)
  *   dirtyscope plan --from results/reference/default \
  *       --from results/reference/1T-ragged64-pinned --queries mapping \
- *       --cost-call 1289ns --cost-walk 14.6ns
- *     -> 0.127 ns per bitmap byte (error <= 30 %)
+ *       --cost-call 0 --cost-walk 10.5ns
+ *     -> 0.132 ns per bitmap byte (error <= 29 %)
  */
 #include <math.h>
 #include <string.h>
@@ -36,10 +42,10 @@
 
 /* Per-mapping GETs (what QEMU does, with or without a vIOMMU). */
 static const double per_mapping_ns[DS_TERM_COUNT] = {
-	[DS_TERM_CALL] = 1289, [DS_TERM_BYTE] = 0.127, [DS_TERM_WALK] = 14.6, [DS_TERM_PINNED] = 0};
+	[DS_TERM_CALL] = 0, [DS_TERM_BYTE] = 0.132, [DS_TERM_WALK] = 10.5, [DS_TERM_PINNED] = 0};
 /* One merged GET over the vIOMMU window. */
 static const double merged_ns[DS_TERM_COUNT] = {
-	[DS_TERM_CALL] = 49500, [DS_TERM_BYTE] = 0.127, [DS_TERM_WALK] = 26.6, [DS_TERM_PINNED] = 0};
+	[DS_TERM_CALL] = 0, [DS_TERM_BYTE] = 0.132, [DS_TERM_WALK] = 31.0, [DS_TERM_PINNED] = 0};
 
 static const uint64_t guest[] = {2 * GiB};
 
@@ -66,10 +72,13 @@ static struct ds_plan_input published(enum ds_plan_queries q, uint64_t mappings)
 	return in;
 }
 
-/* Within a factor of 3 either way: the same order of magnitude (half a decade). */
+/*
+ * The same order of magnitude: within half a decade either way, a factor of
+ * sqrt(10) = 3.16, so that both round to the same power of ten around it.
+ */
 static bool same_order(double got, double want)
 {
-	return got >= want / 3 && got <= want * 3;
+	return fabs(log10(got / want)) <= 0.5;
 }
 
 static struct ds_plan_size plan(enum ds_plan_queries q, uint64_t mappings)
@@ -104,7 +113,7 @@ int main(void)
 	/*
 	 * Behind a vIOMMU: one GET per vIOMMU mapping, each walking the tree
 	 * from its first node. At the kernel's default limit of 65535 mappings
-	 * one harvest is 31 s: the order of magnitude of the published 58 s,
+	 * one harvest is 22.5 s: the order of magnitude of the published 58 s,
 	 * while QEMU's own estimate still says about a tenth of a second.
 	 */
 	s = plan(DS_QUERY_MAPPING, 65535);
@@ -131,7 +140,7 @@ int main(void)
 	fprintf(stderr, "58 s at %llu mappings\n", (unsigned long long)n58);
 	CHECK(fabs((double)s.downtime_ns - 58e9) < 0.01e9);
 	/* docs/published-case.md quotes this N; the constants above fix it. */
-	CHECK(n58 > 88000 && n58 < 90000);
+	CHECK(n58 > 104000 && n58 < 106000);
 
 	/*
 	 * Merged queries, same mappings: one walk instead of N, and the
