@@ -69,6 +69,7 @@ struct options {
 	bool emit;
 	bool verbose;
 	const char *harvest;
+	bool kernel;
 };
 
 /* splitmix64: small, fast, and the same numbers on every machine. */
@@ -177,6 +178,13 @@ struct gen {
 	struct pinned pins[16];
 	size_t npins;
 	bool huge_done;
+	/*
+	 * --kernel: only what a real kernel can execute through the vfio
+	 * backend (tests/kernel/): no pin, unpin, rw or mediated group, page
+	 * size 4096, the default mapping limit, no VADDR unmap, and maps kept
+	 * inside the guest's valid IOVA ranges (below 2^39, off the MSI window).
+	 */
+	bool kernel;
 };
 
 /* The engine's and the oracle's backing memory: same offsets, separate bytes. */
@@ -569,9 +577,14 @@ static void random_range(struct gen *g, uint64_t pg, uint64_t *iova, uint64_t *s
 }
 
 /* Odd ranges: unaligned, empty, wrapping, at the top of the address space. */
-static void bad_range(struct gen *g, uint64_t pg, uint64_t *iova, uint64_t *size)
+static void bad_range(struct gen *g, uint64_t pg, uint64_t *iova, uint64_t *size, bool for_map)
 {
-	switch (rng_below(&g->rng, 7)) {
+	/*
+	 * A kernel refuses a map outside its IOVA ranges where the model does
+	 * not: in --kernel mode a map takes only the ranges that fail the same
+	 * way everywhere (cases 0-3).
+	 */
+	switch (rng_below(&g->rng, for_map && g->kernel ? 4 : 7)) {
 	case 0:
 		*iova = window_page(g, pg) + PICK(&g->rng, 1, 512, pg / 2);
 		*size = pg * 4;
@@ -621,7 +634,7 @@ static void gen_range(struct gen *g, const struct maps *m, uint64_t pg, struct o
 	if (r < 92)
 		random_range(g, pg, &op->iova, &op->size);
 	else
-		bad_range(g, pg, &op->iova, &op->size);
+		bad_range(g, pg, &op->iova, &op->size, false);
 }
 
 /* Bitmap descriptor variants: mostly right, sometimes each way wrong. */
@@ -683,7 +696,9 @@ static void gen_raw(struct gen *g, struct op *op, bool unmap)
 	}
 	if (chance(&g->rng, 5)) {
 		op->has_flags = true;
-		if (unmap)
+		if (unmap && g->kernel)
+			op->flags = (uint32_t)PICK(&g->rng, 0, 1, 2, 3, 5, 7, 8, 9, 0x80000000);
+		else if (unmap)
 			op->flags =
 			    (uint32_t)PICK(&g->rng, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0x80000000);
 		else
@@ -740,12 +755,12 @@ static void gen_map(struct gen *g, const struct maps *m, uint64_t pg, struct op 
 	} else if (r < 78 && v) {
 		op->iova = v->iova + pg * rng_below(&g->rng, v->size / pg); /* overlaps */
 	} else if (r < 86) {
-		bad_range(g, pg, &op->iova, &op->size);
-	} else if (r < 90) {
+		bad_range(g, pg, &op->iova, &op->size, true);
+	} else if (r < 90 && !g->kernel) {
 		npages = 1 + rng_below(&g->rng, 8); /* the top of the address space */
 		op->size = npages * pg;
 		op->iova = 0 - op->size;
-	} else if (r < 92 && !g->huge_done && pg <= 8192) {
+	} else if (r < 92 && !g->huge_done && pg <= 8192 && !g->kernel) {
 		/* more than INT_MAX pages: START and MAP while tracking must fail */
 		g->huge_done = true;
 		op->iova = HUGE_IOVA;
@@ -900,7 +915,9 @@ static void gen_op(struct gen *g, const struct oracle_container *o, const struct
 	maps_load(&m, o);
 
 	/* A sequence starts by building a landscape, then works it. */
-	if (index == 0 && chance(&g->rng, 25)) {
+	if (g->kernel && index == 0 && chance(&g->rng, 85)) {
+		r = 33; /* a kernel maps nothing before a group: usually attach one first */
+	} else if (index == 0 && chance(&g->rng, 25)) {
 		r = 0; /* container */
 	} else if (index < 10 && chance(&g->rng, 55)) {
 		r = 10; /* map */
@@ -912,6 +929,11 @@ static void gen_op(struct gen *g, const struct oracle_container *o, const struct
 			r = 56; /* start, so that gets have something to see */
 		if (r >= 40 && r < 53 && !any_group(o) && chance(&g->rng, 70))
 			r = 33; /* a group first, so that pins have someone to pin for */
+		/* no pin, unpin or rw for a kernel: an unmap or a get instead */
+		if (g->kernel && r >= 40 && r < 53)
+			r = 24 + (r - 40) * 8 / 13;
+		else if (g->kernel && r >= 80 && r < 98)
+			r = 60 + (r - 80);
 	}
 
 	if (r < 2) {
@@ -919,10 +941,10 @@ static void gen_op(struct gen *g, const struct oracle_container *o, const struct
 		if (chance(&g->rng, 60)) {
 			op->has_pgsize = true;
 			op->pgsize = chance(&g->rng, 85)
-			                 ? PICK(&g->rng, 4096, 8192, 65536)
+			                 ? (g->kernel ? 4096 : PICK(&g->rng, 4096, 8192, 65536))
 			                 : PICK(&g->rng, 0, 1, 2048, 4095, 12288, 4097);
 		}
-		if (chance(&g->rng, 60)) {
+		if (!g->kernel && chance(&g->rng, 60)) {
 			op->has_limit = true;
 			op->dma_limit =
 			    chance(&g->rng, 90) ? (uint32_t)(1 + rng_below(&g->rng, 8)) : 0;
@@ -957,6 +979,11 @@ static void gen_op(struct gen *g, const struct oracle_container *o, const struct
 		op->gkind = chance(&g->rng, 50) ? DT_GROUP_IOMMU : DT_GROUP_MEDIATED;
 		if (chance(&g->rng, 2))
 			op->gkind = (int)PICK(&g->rng, 0, 3);
+		if (g->kernel) {
+			/* ids 0-4: at most five groups at once, one edu device each */
+			op->gkind = DT_GROUP_IOMMU;
+			op->id = index == 0 ? 1 : rng_below(&g->rng, 5);
+		}
 		op->devices = 1;
 		if (chance(&g->rng, 15)) {
 			op->has_devices = true;
@@ -1575,7 +1602,7 @@ static int run_sequence(const struct options *o, struct arenas *ar, uint64_t see
 	struct sides s = {NULL, NULL};
 	struct str text = {0}, lines = {0};
 	struct results r = {.want_sets = o->verbose || o->stats};
-	struct gen g = {.rng = {seed}};
+	struct gen g = {.rng = {seed}, .kernel = o->kernel};
 	struct maps pre;
 	struct op op;
 	uint64_t k;
@@ -1669,6 +1696,7 @@ static void usage(FILE *f)
 	    "  --ops N          operations per sequence (default 60)\n"
 	    "  --seed S         run only the sequence of seed S\n"
 	    "  --emit-replay    with --seed: print that sequence as a replay file\n"
+	    "  --kernel         only operations a real kernel can execute (tests/kernel/)\n"
 	    "  --harvest NAME   the engine's harvest implementation (default reference)\n"
 	    "  -v, --verbose    print every operation and both results\n"
 	    "  --stats          count operations and results (to tune the generator)\n"
@@ -1715,6 +1743,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 		if (strcmp(name, "--stats") == 0) {
 			o->stats = true;
+			continue;
+		}
+		if (strcmp(name, "--kernel") == 0) {
+			o->kernel = true;
 			continue;
 		}
 		if (strcmp(name, "--emit-replay") == 0) {

@@ -81,8 +81,9 @@ static uint64_t stale_case(const char *compat)
 	CHECK_EQ(dt_container_create(&cfg, &c), 0);
 	if (!c)
 		return ~0ull;
-	CHECK_EQ(dt_dma_map(c, x, 5 * 4096, (uintptr_t)mem, DT_PROT_READ | DT_PROT_WRITE), 0);
+	/* The group first: a kernel (and so a compat mode) maps nothing before one. */
 	CHECK_EQ(dt_group_attach(c, 1, DT_GROUP_IOMMU, 1), 0);
+	CHECK_EQ(dt_dma_map(c, x, 5 * 4096, (uintptr_t)mem, DT_PROT_READ | DT_PROT_WRITE), 0);
 	CHECK_EQ(dt_dirty_start(c), 0);
 	CHECK_EQ(dt_get_bitmap(c, 0x100000, 64 * 4096, &bm), 0);
 	CHECK_EQ(bits[0], 0x1full << 9);
@@ -111,6 +112,119 @@ static void test_compat(void)
 	cfg.harvest = "fast";
 	CHECK_EQ(dt_container_create(&cfg, &c), -EOPNOTSUPP);
 	CHECK(c == NULL);
+}
+
+static struct dt_container *make_compat(const char *compat, bool v2)
+{
+	struct dt_container_config cfg;
+	struct dt_container *c = NULL;
+
+	dt_container_config_init(&cfg);
+	cfg.compat = compat;
+	cfg.v2 = v2;
+	CHECK_EQ(dt_container_create(&cfg, &c), 0);
+	return c;
+}
+
+/*
+ * The kernel's rules that compat modes add (compat.h), each against the
+ * correct model: a group before anything, the last detach releasing the
+ * IOMMU, a NULL bitmap seen only on a copy, and v1 unmap.
+ */
+static void test_compat_kernel_rules(void)
+{
+	static uint8_t mem[8 * 4096] __attribute__((aligned(4096)));
+	const uint32_t rw = DT_PROT_READ | DT_PROT_WRITE;
+	const uint64_t va = (uintptr_t)mem;
+	struct dt_bitmap null_bm = {.pgsize = 4096, .size = 8, .data = NULL};
+	uint64_t bits[1] = {0}, unmapped = 1;
+	struct dt_bitmap bm = {.pgsize = 4096, .size = 8, .data = bits};
+	struct dt_container *c = make_compat("linux-6.1", true), *plain = make(false);
+	struct dt_info info;
+
+	if (!c || !plain)
+		return;
+	/* No group, no IOMMU: -EINVAL before any other check (even -EACCES of v1). */
+	CHECK_EQ(dt_dma_map(c, 0, 4096, va, rw), -EINVAL);
+	CHECK_EQ(dt_dma_map(plain, 0, 4096, va, rw), 0);
+	CHECK_EQ(dt_unmap(c, 0, 4096, NULL), -EINVAL);
+	CHECK_EQ(dt_dirty_start(c), -EINVAL);
+	CHECK_EQ(dt_info_get(c, &info), -EINVAL);
+	CHECK_EQ(dt_group_attach(c, 1, DT_GROUP_IOMMU, 1), 0);
+	CHECK_EQ(dt_info_get(c, &info), 0);
+	CHECK_EQ(dt_dma_map(c, 0, 4096, va, rw), 0);
+	CHECK_EQ(dt_dma_map(c, 0x10000, 2 * 4096, va, rw), 0);
+	CHECK_EQ(dt_dirty_start(c), 0);
+	CHECK_EQ(dt_dirty_start(plain), 0);
+
+	/* A NULL bitmap over a hole succeeds; over a mapping it fails, shifted. */
+	CHECK_EQ(dt_get_bitmap(c, 0x100000, 4096, &null_bm), 0);
+	CHECK_EQ(dt_get_bitmap(plain, 0x100000, 4096, &null_bm), -EFAULT);
+	CHECK_EQ(dt_unmap_bitmap(c, 0x100000, 4096, &null_bm, &unmapped), 0);
+	CHECK_EQ(unmapped, 0);
+	CHECK_EQ(dt_get_bitmap(c, 0xf000, 0x3000, &null_bm), -EFAULT);
+	/* The failed report shifted the mapping's two bits by one: bit 2 is stale. */
+	CHECK_EQ(dt_get_bitmap(c, 0x10000, 0x2000, &bm), 0);
+	CHECK_EQ(bits[0], 0x7);
+
+	/* The last group leaving takes every mapping and the tracking with it. */
+	CHECK_EQ(dt_group_detach(c, 1), 0);
+	CHECK_EQ(dt_group_attach(c, 1, DT_GROUP_IOMMU, 1), 0);
+	CHECK_EQ(dt_unmap(c, 0, 1ull << 20, &unmapped), 0);
+	CHECK_EQ(unmapped, 0);
+	CHECK_EQ(dt_get_bitmap(c, 0, 4096, &bm), -EINVAL);
+	dt_container_destroy(c);
+	dt_container_destroy(plain);
+
+	/* v1: a range starting inside a mapping unmaps nothing; one covering a start, all of it. */
+	c = make_compat("linux-6.12", false);
+	if (!c)
+		return;
+	CHECK_EQ(dt_group_attach(c, 1, DT_GROUP_IOMMU, 1), 0);
+	CHECK_EQ(dt_dma_map(c, 0x10000, 4 * 4096, va, rw), 0);
+	CHECK_EQ(dt_unmap(c, 0x11000, 4096, &unmapped), 0);
+	CHECK_EQ(unmapped, 0);
+	CHECK_EQ(dt_unmap(c, 0xf000, 2 * 4096, &unmapped), 0);
+	CHECK_EQ(unmapped, 4 * 4096);
+	dt_container_destroy(c);
+}
+
+static void test_iova_ranges(void)
+{
+	struct dt_container *c = make(false);
+	struct dt_iova_range r[2];
+
+	CHECK_EQ(dt_iova_ranges(c, NULL, 0), 1);
+	CHECK_EQ(dt_iova_ranges(c, NULL, 1), -EINVAL);
+	CHECK_EQ(dt_iova_ranges(NULL, r, 2), -EINVAL);
+	CHECK_EQ(dt_iova_ranges(c, r, 2), 1);
+	CHECK_EQ(r[0].start, 0);
+	CHECK_EQ(r[0].last, UINT64_MAX);
+	dt_container_destroy(c);
+}
+
+/* The vfio backend's own checks, which run before it opens anything. */
+static void test_vfio_config(void)
+{
+	struct dt_container_config cfg;
+	struct dt_container *c = NULL;
+
+	dt_container_config_init(&cfg);
+	cfg.backend = "vfio";
+	CHECK_EQ(dt_container_create(&cfg, &c), -EINVAL); /* no device */
+	cfg.device = "/nonexistent/vfio/0";
+	cfg.compat = "linux-6.1";
+	CHECK_EQ(dt_container_create(&cfg, &c), -EOPNOTSUPP); /* compat is the model's */
+	cfg.compat = NULL;
+	cfg.pgsize = 8192;
+	CHECK_EQ(dt_container_create(&cfg, &c), -EOPNOTSUPP); /* the IOMMU decides */
+	cfg.pgsize = 4096;
+	cfg.dma_limit = 7;
+	CHECK_EQ(dt_container_create(&cfg, &c), -EOPNOTSUPP); /* the module parameter decides */
+	cfg.pgsize = 0x1800;
+	CHECK_EQ(dt_container_create(&cfg, &c), -EINVAL); /* as the model says */
+	CHECK(c == NULL);
+	CHECK(!strcmp(dt_backend_names()[1], "vfio"));
 }
 
 static void test_null_handles(void)
@@ -288,6 +402,9 @@ int main(void)
 {
 	test_create();
 	test_compat();
+	test_compat_kernel_rules();
+	test_iova_ranges();
+	test_vfio_config();
 	test_null_handles();
 	test_group_args();
 	test_info_padding();

@@ -18,6 +18,18 @@
 
 #include "check.h"
 
+/* A sanitizer build, by GCC's macros or clang's __has_feature. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define DT_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define DT_SANITIZED 1
+#endif
+#endif
+#ifndef DT_SANITIZED
+#define DT_SANITIZED 0
+#endif
+
 #define PG 4096ull
 
 static struct dt_container *make(void)
@@ -154,7 +166,7 @@ static void test_start_touches(void)
 	get_faults = minor_faults() - f0;
 	fprintf(stderr, "START took %ld minor faults, the first GET %ld\n", start_faults,
 		get_faults);
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if DT_SANITIZED
 	/* A sanitizer's shadow memory faults on first use: the counts mean nothing here. */
 	fprintf(stderr, "(not checked under a sanitizer)\n");
 #else

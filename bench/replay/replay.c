@@ -18,6 +18,8 @@
 #include "commands.h"
 #include "errname.h"
 #include "parse.h"
+#include "replay.h"
+#include "vfio_bind.h"
 
 enum op {
 	OP_CONTAINER,
@@ -92,14 +94,22 @@ static const struct op_spec {
 	[OP_INFO] = {"info", 0, 0, 0},
 };
 
+/*
+ * The longest valid line has 9 words (unmap with all 8 of its keys): a
+ * line with more is a syntax error whatever they are, so the cap costs
+ * nothing but a message that names the real cause less precisely.
+ */
 #define MAX_WORDS 32
+/* Input quoted in a message: at most this many bytes, then "..."; file names get more. */
+#define QUOTE_MAX 48
+#define QUOTE_NAME_MAX 256
 
 /* One parsed line. */
 struct line {
 	enum op op;
-	char text[1024]; /* the operation as echoed */
-	uint64_t pos[2]; /* group: id, kind; detach: id */
-	uint32_t given;	 /* KEY() of the keys present */
+	char text[DS_REPLAY_LINE_MAX + 1]; /* the operation as echoed */
+	uint64_t pos[2];		   /* group: id, kind; detach: id */
+	uint32_t given;			   /* KEY() of the keys present */
 	uint64_t val[K_COUNT];
 };
 
@@ -113,24 +123,76 @@ struct backing {
 struct replay {
 	const char *backend;
 	const char *harvest;
+	const char *compat;
+	const char *device;
+	uint64_t max_alloc;
 	struct dt_container *c;
 	uint64_t pgsize;
 	struct backing *backings;
 	size_t nbackings;
 	FILE *out;
+	FILE *err;
+	const char *name; /* of the input, for messages */
+	unsigned long lineno;
 };
 
-__attribute__((format(printf, 3, 4))) static int syntax(const char *file, unsigned long lineno,
-							 const char *fmt, ...)
+/* Room for QUOTE_NAME_MAX input bytes at 4 bytes each, "...", the NUL. */
+struct quoted {
+	char s[QUOTE_NAME_MAX * 4 + 4];
+};
+
+/*
+ * @s made safe to print in a message: input is untrusted, and raw control
+ * bytes would reach the user's terminal (escape sequences) or split the
+ * one-line message. Printable ASCII stays, a backslash doubles, every other
+ * byte becomes \xHH; past @max input bytes (at most QUOTE_NAME_MAX), "..."
+ * ends it.
+ */
+static const char *quote_n(struct quoted *q, const char *s, size_t max)
 {
+	static const char hex[] = "0123456789abcdef";
+	char *o = q->s;
+	size_t i;
+
+	for (i = 0; s[i] && i < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else if (ch >= 0x20 && ch < 0x7f) {
+			*o++ = (char)ch;
+		} else {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[ch >> 4];
+			*o++ = hex[ch & 15];
+		}
+	}
+	if (s[i])
+		o = stpcpy(o, "...");
+	*o = '\0';
+	return q->s;
+}
+
+static const char *quote(struct quoted *q, const char *s)
+{
+	return quote_n(q, s, QUOTE_MAX);
+}
+
+/* One line on the error stream about the current line; returns -1. */
+__attribute__((format(printf, 2, 3))) static int syntax(struct replay *r, const char *fmt, ...)
+{
+	struct quoted q;
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "dirtyscope replay: %s:%lu: ", file, lineno);
+	fflush(r->out); /* the results before the error come first */
+	fprintf(r->err, "dirtyscope replay: %s:%lu: ", quote_n(&q, r->name, QUOTE_NAME_MAX),
+		r->lineno);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(r->err, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', r->err);
 	return -1;
 }
 
@@ -150,66 +212,80 @@ static int parse_prot(const char *s, bool allow_none, uint64_t *out)
 }
 
 /* Parse one key=value word into @l; returns 0 or -1 after a message. */
-static int parse_key(struct line *l, char *word, const char *file, unsigned long lineno)
+static int parse_key(struct replay *r, struct line *l, char *word)
 {
 	char *eq = strchr(word, '=');
+	struct quoted q;
 	unsigned int k;
-	int ret;
 
 	if (!eq)
-		return syntax(file, lineno, "expected key=value, got '%s'", word);
+		return syntax(r, "expected key=value, got '%s'", quote(&q, word));
 	*eq = '\0';
 	for (k = 0; k < K_COUNT; k++)
 		if (!strcmp(word, key_names[k]))
 			break;
 	if (k == K_COUNT || !(specs[l->op].keys & KEY(k)))
-		return syntax(file, lineno, "unknown key '%s'", word);
+		return syntax(r, "unknown key '%s'", quote(&q, word));
 	if (l->given & KEY(k))
-		return syntax(file, lineno, "key '%s' given twice", word);
+		return syntax(r, "key '%s' given twice", word);
 	l->given |= KEY(k);
 	if (k == K_PROT) {
 		if (parse_prot(eq + 1, l->op == OP_MAP, &l->val[k]) < 0)
-			return syntax(file, lineno, "bad prot '%s'", eq + 1);
+			return syntax(r, "bad prot '%s'", quote(&q, eq + 1));
 		return 0;
 	}
-	ret = ds_parse_u64(eq + 1, &l->val[k]);
-	if (ret < 0)
-		return syntax(file, lineno, "malformed number '%s'", eq + 1);
+	/* docs/semantics.md: every other value is a number, spelled as any number */
+	if (ds_parse_u64(eq + 1, &l->val[k]) < 0)
+		return syntax(r, "malformed number '%s'", quote(&q, eq + 1));
 	if ((k == K_V2 || k == K_BITMAP) && l->val[k] > 1)
-		return syntax(file, lineno, "'%s' must be 0 or 1", word);
+		return syntax(r, "'%s' must be 0 or 1", word);
 	if (k == K_DATA && l->val[k] != 0)
-		return syntax(file, lineno, "'%s' takes only 0 (a NULL pointer)", word);
+		return syntax(r, "'%s' takes only 0 (a NULL pointer)", word);
 	return 0;
 }
 
-/*
- * Split @buf (one input line) into an operation; returns 1 for an
- * operation, 0 for a blank or comment line, -1 after a syntax message.
- */
-static int parse_line(char *buf, struct line *l, const char *file, unsigned long lineno)
+static bool is_space(char ch)
 {
-	char *words[MAX_WORDS], *hash, *save = NULL, *w;
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+/*
+ * Split @buf (one input line, without its newline) into an operation;
+ * returns 1 for an operation, 0 for a blank or comment line, -1 after a
+ * syntax message.
+ */
+static int parse_line(struct replay *r, char *buf, struct line *l)
+{
+	char *words[MAX_WORDS], *hash, *p = buf;
 	size_t n = 0, i, len = 0;
+	struct quoted q;
 	unsigned int op;
 	bool want_bitmap;
 
 	hash = strchr(buf, '#');
 	if (hash)
 		*hash = '\0';
-	for (w = strtok_r(buf, " \t\r\n\v\f", &save); w; w = strtok_r(NULL, " \t\r\n\v\f", &save)) {
+	for (;;) {
+		while (is_space(*p))
+			p++;
+		if (!*p)
+			break;
 		if (n == MAX_WORDS)
-			return syntax(file, lineno, "too many words");
-		words[n++] = w;
+			return syntax(r, "too many words");
+		words[n++] = p;
+		while (*p && !is_space(*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
 	}
 	if (!n)
 		return 0;
 
 	memset(l, 0, sizeof(*l));
+	/* No overflow: the echo is never longer than the line it folds. */
 	for (i = 0; i < n; i++) {
 		size_t wl = strlen(words[i]);
 
-		if (len + wl + 2 > sizeof(l->text))
-			return syntax(file, lineno, "line too long");
 		if (i)
 			l->text[len++] = ' ';
 		memcpy(l->text + len, words[i], wl + 1);
@@ -220,10 +296,10 @@ static int parse_line(char *buf, struct line *l, const char *file, unsigned long
 		if (!strcmp(words[0], specs[op].name))
 			break;
 	if (op == sizeof(specs) / sizeof(specs[0]))
-		return syntax(file, lineno, "unknown operation '%s'", words[0]);
+		return syntax(r, "unknown operation '%s'", quote(&q, words[0]));
 	l->op = op;
 	if (n - 1 < specs[op].positional)
-		return syntax(file, lineno, "'%s' needs more arguments", words[0]);
+		return syntax(r, "'%s' needs more arguments", words[0]);
 	for (i = 0; i < specs[op].positional; i++) {
 		const char *a = words[1 + i];
 
@@ -233,31 +309,31 @@ static int parse_line(char *buf, struct line *l, const char *file, unsigned long
 			else if (!strcmp(a, "mediated"))
 				l->pos[1] = DT_GROUP_MEDIATED;
 			else
-				return syntax(file, lineno, "group kind must be iommu or mediated, not '%s'",
-					      a);
+				return syntax(r, "group kind must be iommu or mediated, not '%s'",
+					      quote(&q, a));
 		} else if (ds_parse_u64(a, &l->pos[i]) < 0) {
-			return syntax(file, lineno, "malformed number '%s'", a);
+			return syntax(r, "malformed number '%s'", quote(&q, a));
 		}
 	}
 	for (i = 1 + specs[op].positional; i < n; i++)
-		if (parse_key(l, words[i], file, lineno) < 0)
+		if (parse_key(r, l, words[i]) < 0)
 			return -1;
 	if ((l->given & specs[op].required) != specs[op].required) {
 		for (i = 0; i < K_COUNT; i++)
 			if ((specs[op].required & KEY(i)) && !(l->given & KEY(i)))
-				return syntax(file, lineno, "missing key '%s'", key_names[i]);
+				return syntax(r, "missing key '%s'", key_names[i]);
 	}
 	want_bitmap = (l->given & KEY(K_BITMAP) && l->val[K_BITMAP]) ||
 		      (l->given & KEY(K_FLAGS) && (l->val[K_FLAGS] & DT_UNMAP_GET_DIRTY_BITMAP));
 	if (op == OP_UNMAP && !want_bitmap &&
 	    (l->given & (KEY(K_PGSIZE) | KEY(K_BYTES) | KEY(K_DATA))))
-		return syntax(file, lineno, "pgsize, bytes and data go with bitmap=1");
+		return syntax(r, "pgsize, bytes and data go with bitmap=1 or flags with bit 0");
 	if ((l->given & KEY(K_ARGSZ)) && l->val[K_ARGSZ] > UINT32_MAX)
-		return syntax(file, lineno, "argsz is a 32-bit number");
+		return syntax(r, "argsz is a 32-bit number");
 	if ((l->given & KEY(K_FLAGS)) && l->val[K_FLAGS] > UINT32_MAX)
-		return syntax(file, lineno, "flags is a 32-bit number");
+		return syntax(r, "flags is a 32-bit number");
 	if ((l->given & KEY(K_DEVICES)) && l->val[K_DEVICES] > UINT32_MAX)
-		return syntax(file, lineno, "devices is a 32-bit number");
+		return syntax(r, "devices is a 32-bit number");
 	return 1;
 }
 
@@ -293,6 +369,8 @@ static int container_new(struct replay *r, uint64_t pgsize, uint64_t limit, bool
 	dt_container_config_init(&cfg);
 	cfg.backend = r->backend;
 	cfg.harvest = r->harvest;
+	cfg.compat = r->compat;
+	cfg.device = r->device;
 	cfg.pgsize = pgsize;
 	cfg.dma_limit = (uint32_t)limit;
 	cfg.v2 = v2;
@@ -306,12 +384,22 @@ static int container_new(struct replay *r, uint64_t pgsize, uint64_t limit, bool
 	return 0;
 }
 
-static void *anon(size_t len)
+/* Zero-filled memory that costs nothing until touched, or NULL. */
+static void *anon(uint64_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p;
 
+	if (!len || len > SIZE_MAX)
+		return NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Would the machine give @len bytes? The max_alloc cap stands for a refusal. */
+static bool within_cap(const struct replay *r, uint64_t len)
+{
+	return !r->max_alloc || len <= r->max_alloc;
 }
 
 static int do_map(struct replay *r, const struct line *l)
@@ -322,8 +410,12 @@ static int do_map(struct replay *r, const struct line *l)
 	uint64_t vaddr;
 	int ret;
 
-	/* Room to align the start to pgsize, which the mapping requires. */
-	if (size && size <= SIZE_MAX - r->pgsize) {
+	/*
+	 * Room to align the start to pgsize, which the mapping requires. The
+	 * max_alloc cap applies to the size the line asks for, not to this
+	 * slack, so that the oracle's reader can apply the same cap.
+	 */
+	if (size && size <= SIZE_MAX - r->pgsize && within_cap(r, size)) {
 		b.len = size + (r->pgsize > 4096 ? r->pgsize : 0);
 		b.mem = anon(b.len);
 	}
@@ -352,15 +444,22 @@ static int do_map(struct replay *r, const struct line *l)
 }
 
 /*
- * A zero-filled buffer for a bitmap of @bytes, or NULL when none can be
- * valid: above the maximum every request fails before the pointer matters,
- * except one whose raw flags make it a START or STOP, which ignores it.
+ * A zero-filled buffer for a bitmap of @bytes, or NULL: when none can be
+ * valid (above the maximum every request fails before the pointer matters,
+ * except one whose raw flags make it a START or STOP, which ignores it), and
+ * when the machine refuses the memory.
  */
-static uint64_t *bitmap_buffer(uint64_t bytes)
+static uint64_t *bitmap_buffer(const struct replay *r, uint64_t bytes)
 {
-	if (!bytes || bytes > DT_DIRTY_BITMAP_SIZE_MAX)
+	if (bytes > DT_DIRTY_BITMAP_SIZE_MAX || !within_cap(r, bytes))
 		return NULL;
 	return anon(bytes);
+}
+
+/* Was a bitmap buffer that could be valid asked for, and @bm not given? */
+static bool buffer_refused(uint64_t bytes, const uint64_t *bm)
+{
+	return bytes && bytes <= DT_DIRTY_BITMAP_SIZE_MAX && !bm;
 }
 
 /* Print " set=" and the set bits of @bytes bytes at @buf. */
@@ -400,7 +499,7 @@ static void run_line(struct replay *r, const struct line *l)
 	struct dt_dma_unmap u = {0};
 	struct dt_info info;
 	uint64_t *bm = NULL, bytes = 0, npages, pgsize;
-	bool show_bitmap = false, show_unmapped = false, show_info = false;
+	bool show_bitmap = false, show_unmapped = false, show_info = false, refused = false;
 	uint8_t *data = NULL;
 	int ret;
 
@@ -429,9 +528,10 @@ static void run_line(struct replay *r, const struct line *l)
 		u.argsz = (uint32_t)get_or(l, K_ARGSZ, show_bitmap ? DT_DMA_UNMAP_BITMAP_ARGSZ
 								   : DT_DMA_UNMAP_ARGSZ);
 		if (show_bitmap) {
-			npages = pgsize ? u.size >> __builtin_ctzll(pgsize) : 0;
+			npages = pgsize ? u.size / pgsize : 0;
 			bytes = get_or(l, K_BYTES, dt_bitmap_bytes(npages));
-			bm = (l->given & KEY(K_DATA)) ? NULL : bitmap_buffer(bytes);
+			bm = (l->given & KEY(K_DATA)) ? NULL : bitmap_buffer(r, bytes);
+			refused = !(l->given & KEY(K_DATA)) && buffer_refused(bytes, bm);
 			u.bitmap = (struct dt_bitmap){.pgsize = pgsize, .size = bytes, .data = bm};
 		}
 		ret = dt_dma_unmap(r->c, &u);
@@ -456,7 +556,7 @@ static void run_line(struct replay *r, const struct line *l)
 			ret = -EINVAL;
 			break;
 		}
-		data = l->val[K_LEN] ? anon(l->val[K_LEN]) : NULL;
+		data = within_cap(r, l->val[K_LEN]) ? anon(l->val[K_LEN]) : NULL;
 		if (l->val[K_LEN] && !data) {
 			/* No buffer that large can exist: nor can a mapping to hold it. */
 			ret = -ENOMEM;
@@ -478,9 +578,10 @@ static void run_line(struct replay *r, const struct line *l)
 		if (l->op == OP_GET) {
 			dp.iova = l->val[K_IOVA];
 			dp.size = l->val[K_SIZE];
-			npages = pgsize ? dp.size >> __builtin_ctzll(pgsize) : 0;
+			npages = pgsize ? dp.size / pgsize : 0;
 			bytes = get_or(l, K_BYTES, dt_bitmap_bytes(npages));
-			bm = (l->given & KEY(K_DATA)) ? NULL : bitmap_buffer(bytes);
+			bm = (l->given & KEY(K_DATA)) ? NULL : bitmap_buffer(r, bytes);
+			refused = !(l->given & KEY(K_DATA)) && buffer_refused(bytes, bm);
 			dp.bitmap = (struct dt_bitmap){.pgsize = pgsize, .size = bytes, .data = bm};
 			show_bitmap = true;
 		}
@@ -493,6 +594,13 @@ static void run_line(struct replay *r, const struct line *l)
 	default:
 		ret = -EINVAL;
 	}
+	/*
+	 * A buffer the machine refused went in as NULL: the tracker's own
+	 * errors come first, and -EFAULT (every check passed) means the
+	 * request failed for want of memory (docs/semantics.md).
+	 */
+	if (refused && ret == -EFAULT)
+		ret = -ENOMEM;
 
 	fprintf(r->out, "%s -> ", l->text);
 	if (ret < 0) {
@@ -519,6 +627,129 @@ static void run_line(struct replay *r, const struct line *l)
 		munmap(bm, bytes);
 }
 
+enum read_result { LINE_OK, LINE_EOF, LINE_TOO_LONG, LINE_NUL, LINE_READ_ERROR };
+
+/*
+ * Read one line of at most DS_REPLAY_LINE_MAX bytes into @buf, without its
+ * newline (the last line may lack one). The bound is what keeps a file with
+ * no newline (/dev/zero, a binary) from growing the reader without limit.
+ * On LINE_NUL, *@col is the byte's column (from 1); on LINE_READ_ERROR,
+ * errno is the reason.
+ */
+static enum read_result read_line(FILE *in, char buf[DS_REPLAY_LINE_MAX + 1], size_t *col)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc(in)) != EOF && ch != '\n') {
+		if (ch == '\0') {
+			*col = n + 1;
+			return LINE_NUL;
+		}
+		if (n == DS_REPLAY_LINE_MAX)
+			return LINE_TOO_LONG;
+		buf[n++] = (char)ch;
+	}
+	if (ch == EOF && ferror(in))
+		return LINE_READ_ERROR;
+	if (ch == EOF && n == 0)
+		return LINE_EOF;
+	buf[n] = '\0';
+	return LINE_OK;
+}
+
+/* Has a write to @out failed? Then say so, with the reason. */
+static int check_output(struct replay *r)
+{
+	struct quoted q;
+	int e;
+
+	/*
+	 * Flush first: a write that failed earlier left its bytes in the
+	 * buffer, so this flush fails again and errno is its reason, not an
+	 * older call's.
+	 */
+	errno = 0;
+	if (fflush(r->out) == 0 && !ferror(r->out))
+		return 0;
+	e = errno ? errno : EIO;
+	fprintf(r->err, "dirtyscope replay: %s: write error on the output: %s\n",
+		quote_n(&q, r->name, QUOTE_NAME_MAX), strerror(e));
+	return -1;
+}
+
+int ds_replay_stream(const struct ds_replay_config *cfg, FILE *in, const char *name, FILE *out,
+		     FILE *err, unsigned long *bad_line)
+{
+	struct replay r = {
+		.backend = cfg->backend ? cfg->backend : "model",
+		.harvest = cfg->harvest ? cfg->harvest : "reference",
+		.compat = cfg->compat,
+		.device = cfg->device,
+		.max_alloc = cfg->max_alloc,
+		.out = out,
+		.err = err,
+		.name = name,
+	};
+	struct {
+		char buf[DS_REPLAY_LINE_MAX + 1];
+		struct line l;
+	} *w; /* 8 KiB: not on the stack of whoever calls */
+	struct quoted q;
+	size_t col = 0;
+	int ret, status = 0;
+
+	if (bad_line)
+		*bad_line = 0;
+	ret = container_new(&r, 4096, DT_DMA_LIMIT_DEFAULT, true);
+	if (ret < 0) {
+		fprintf(err, "dirtyscope replay: cannot create a %s container with harvest %s%s%s: %s\n",
+			quote(&q, r.backend), quote(&q, r.harvest), r.compat ? " and compat " : "",
+			r.compat ? r.compat : "",
+			ret == -ENOENT ? "unknown backend, harvest or compat name" : strerror(-ret));
+		return 2;
+	}
+	w = malloc(sizeof(*w));
+	if (!w) {
+		fprintf(err, "dirtyscope replay: out of memory\n");
+		dt_container_destroy(r.c);
+		return 2;
+	}
+	for (;;) {
+		enum read_result rr = read_line(in, w->buf, &col);
+
+		if (rr == LINE_EOF)
+			break;
+		r.lineno++;
+		if (rr == LINE_READ_ERROR)
+			ret = syntax(&r, "read error: %s", strerror(errno));
+		else if (rr == LINE_NUL)
+			ret = syntax(&r, "a NUL byte at column %zu", col);
+		else if (rr == LINE_TOO_LONG)
+			ret = syntax(&r, "line longer than %d bytes", DS_REPLAY_LINE_MAX);
+		else
+			ret = parse_line(&r, w->buf, &w->l);
+		if (ret < 0) {
+			status = 2;
+			if (bad_line)
+				*bad_line = r.lineno;
+			break;
+		}
+		if (ret > 0)
+			run_line(&r, &w->l);
+		/* A full disk stops the replay: the rest would be lost anyway. */
+		if (ferror(out))
+			break;
+	}
+	if (check_output(&r) < 0)
+		status = 2;
+	free(w);
+	dt_container_destroy(r.c);
+	backings_release(&r, 0, UINT64_MAX);
+	free(r.backings);
+	return status;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: dirtyscope replay [options] [FILE|-]\n"
@@ -529,10 +760,19 @@ static void usage(FILE *f)
 		   "options:\n"
 		   "  --backend NAME   backend to drive (default: model)\n"
 		   "  --harvest NAME   harvest implementation of the model (default: reference)\n"
+		   "  --compat NAME    the model reproduces that kernel's bits (linux-6.1, linux-6.12;\n"
+		   "                   default: none, the correct bits)\n"
+		   "  --device PATH    what the backend opens: for vfio the group file /dev/vfio/N\n"
+		   "                   (several, comma-separated, for files that attach several groups)\n"
+		   "  --vfio-device BDF  the vfio backend on this PCI device's group; it must be\n"
+		   "                   bound to vfio-pci already, unless --bind (default: none)\n"
+		   "  --bind           with --vfio-device: bind it to vfio-pci for the replay and\n"
+		   "                   give it back to its driver after (default: off)\n"
 		   "  -h, --help       show this help\n"
 		   "\n"
-		   "Exit status: 0 when every line was read, whatever the results; 2 on a\n"
-		   "syntax error (the message names the line) or a bad option.\n");
+		   "Exit status: 0 when every line was read and every result written,\n"
+		   "whatever the results; 2 on a syntax error (the message names the line),\n"
+		   "a read or write error, or a bad option.\n");
 }
 
 int cmd_replay(int argc, char **argv)
@@ -540,26 +780,43 @@ int cmd_replay(int argc, char **argv)
 	static const struct option opts[] = {
 		{"backend", required_argument, NULL, 'b'},
 		{"harvest", required_argument, NULL, 'H'},
+		{"compat", required_argument, NULL, 'C'},
+		{"device", required_argument, NULL, 'D'},
+		{"vfio-device", required_argument, NULL, 'V'},
+		{"bind", no_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct replay r = {.backend = "model", .harvest = "reference", .out = stdout};
+	struct ds_replay_config cfg = {.backend = "model", .harvest = "reference"};
 	const char *file = "-";
-	char *buf = NULL;
-	size_t cap = 0;
-	unsigned long lineno = 0;
-	struct line l;
+	struct quoted q;
 	FILE *in;
-	int c, ret, status = 0;
+	int c, status, ret;
+	const char *bdf = NULL;
+	struct ds_vfio_dev vdev = {0};
+	bool bind = false;
+	char why[512];
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
-			r.backend = optarg;
+			cfg.backend = optarg;
 			break;
 		case 'H':
-			r.harvest = optarg;
+			cfg.harvest = optarg;
+			break;
+		case 'C':
+			cfg.compat = optarg;
+			break;
+		case 'D':
+			cfg.device = optarg;
+			break;
+		case 'V':
+			bdf = optarg;
+			break;
+		case 'B':
+			bind = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -575,41 +832,53 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (optind < argc)
 		file = argv[optind];
-
-	ret = container_new(&r, 4096, DT_DMA_LIMIT_DEFAULT, true);
-	if (ret < 0) {
-		fprintf(stderr, "dirtyscope replay: cannot create a %s container with harvest %s: %s\n",
-			r.backend, r.harvest,
-			ret == -ENOENT ? "unknown backend or harvest" : strerror(-ret));
+	if (bind && !bdf) {
+		fprintf(stderr, "dirtyscope replay: --bind goes with --vfio-device\n");
 		return 2;
 	}
 	in = strcmp(file, "-") ? fopen(file, "r") : stdin;
 	if (!in) {
-		fprintf(stderr, "dirtyscope replay: %s: %s\n", file, strerror(errno));
-		dt_container_destroy(r.c);
+		fprintf(stderr, "dirtyscope replay: %s: %s\n", quote_n(&q, file, QUOTE_NAME_MAX),
+			strerror(errno));
 		return 2;
 	}
-	while (getline(&buf, &cap, in) != -1) {
-		lineno++;
-		ret = parse_line(buf, &l, strcmp(file, "-") ? file : "<stdin>", lineno);
-		if (ret < 0) {
-			status = 2;
-			break;
+	if (bdf) {
+		if (cfg.device || (strcmp(cfg.backend, "model") && strcmp(cfg.backend, "vfio"))) {
+			fprintf(stderr, "dirtyscope replay: --vfio-device is the vfio backend's "
+					"device: no --device, no other --backend\n");
+			if (in != stdin)
+				fclose(in);
+			return 2;
 		}
-		if (ret > 0)
-			run_line(&r, &l);
+		if (ds_vfio_acquire(NULL, bdf, bind, &vdev, why, sizeof(why)) < 0) {
+			fprintf(stderr, "dirtyscope replay: %s\n", why);
+			if (in != stdin)
+				fclose(in);
+			return 2;
+		}
+		cfg.backend = "vfio";
+		cfg.device = vdev.group;
 	}
-	if (status == 0 && ferror(in)) {
-		fprintf(stderr, "dirtyscope replay: %s: read error\n", file);
-		status = 2;
-	}
-	free(buf);
+	status = ds_replay_stream(&cfg, in, strcmp(file, "-") ? file : "<stdin>", stdout, stderr,
+				  NULL);
 	if (in != stdin)
 		fclose(in);
-	dt_container_destroy(r.c);
-	backings_release(&r, 0, UINT64_MAX);
-	free(r.backings);
-	if (fflush(stdout) != 0)
+	/* After the container (closed by the replay): vfio-pci lets go only then. */
+	ret = ds_vfio_release(&vdev);
+	if (ret < 0) {
+		fprintf(stderr, "dirtyscope replay: could not give %s back to %s: %s\n", vdev.bdf,
+			vdev.old_driver[0] ? vdev.old_driver : "no driver", strerror(-ret));
 		status = 2;
+	}
+	/*
+	 * The results are the product: a write error that only fclose sees
+	 * (a full disk, NFS) must fail the command, and the exit path would
+	 * close stdout without looking.
+	 */
+	if (fclose(stdout) != 0 && status == 0) {
+		fprintf(stderr, "dirtyscope replay: write error on the output: %s\n",
+			strerror(errno));
+		status = 2;
+	}
 	return status;
 }

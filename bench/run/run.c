@@ -20,6 +20,7 @@
 #include "output.h"
 #include "run.h"
 #include "version.h"
+#include "vfio_bind.h"
 
 /* The signal that asks the run to end (SIGINT, SIGTERM, SIGHUP); 0 while none came. */
 static volatile sig_atomic_t stop_signal;
@@ -341,15 +342,13 @@ static int finish(struct ds_run *run, struct ds_outdir *od, int status)
 	return status;
 }
 
+static int run_folder(struct ds_run_opts *op);
+
 int cmd_run(int argc, char **argv)
 {
 	struct ds_run_opts o;
-	struct ds_run run;
-	struct ds_outdir od;
-	const char *why;
-	uint64_t largest = 0;
-	size_t i;
-	int ret, status = 0;
+	struct ds_vfio_dev vdev = {0};
+	int ret;
 
 	/* From the first moment: a signal during setup must not lose the folder. */
 	catch_signals();
@@ -358,9 +357,33 @@ int cmd_run(int argc, char **argv)
 		return 0;
 	if (ret)
 		return ret;
+	if (o.vfio_device) {
+		char why[256];
+
+		ret = ds_vfio_acquire(NULL, o.vfio_device, o.bind, &vdev, why, sizeof(why));
+		if (ret < 0)
+			return ds_run_bad("--vfio-device %s: %s", o.vfio_device, why);
+		o.device = vdev.group;
+	}
 	ret = ds_run_validate(&o);
-	if (ret)
-		return ret;
+	if (!ret)
+		ret = run_folder(&o);
+	/* The device goes back to its driver, whatever happened (a signal included). */
+	if (o.vfio_device)
+		ds_vfio_release(&vdev);
+	return ret;
+}
+
+/* Everything after the options: the devices, the measurement, the folder. */
+static int run_folder(struct ds_run_opts *op)
+{
+	struct ds_run_opts o = *op;
+	struct ds_run run;
+	struct ds_outdir od;
+	const char *why;
+	uint64_t largest = 0;
+	size_t i;
+	int ret, status = 0;
 
 	memset(&run, 0, sizeof(run));
 	run.opts = &o;

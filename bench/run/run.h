@@ -32,6 +32,9 @@
 
 struct ds_run_opts {
 	const char *backend;
+	const char *device;	 /* what the backend opens (vfio: the group file) */
+	const char *vfio_device; /* --vfio-device BDF */
+	bool bind;		 /* --bind */
 	const char *harvests[DS_MAX_HARVESTS];
 	size_t nharvests;
 	uint64_t sizes[DS_MAX_SIZES]; /* --device-size, in the order given */
@@ -54,6 +57,8 @@ struct ds_run_opts {
 	int numa_node; /* -1: none */
 	uint64_t seed;
 	struct ds_downtime_params downtime;
+	/* --marking during: workload threads mark while the harvests run. */
+	bool marking_during;
 	const char *out;
 	bool force;
 	bool progress;

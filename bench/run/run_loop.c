@@ -16,6 +16,7 @@
  * memory and plan: the calls they ask for are made and timed here.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,21 +339,19 @@ static int dirty(struct ds_run *run, struct ds_run_device *d)
 
 static int map_device(struct ds_run *run, struct ds_run_device *d)
 {
-	struct ds_device *dev = &d->inst[run->harvest].dev;
 	size_t i;
 	int ret;
 
-	dev->nmappings = 0;
 	for (i = 0; i < d->ninitial && !stopped(run); i++) {
 		ret = timed_map(run, d, &d->initial[i], (uint32_t)i);
 		if (ret < 0)
 			return ret;
-		dev->mappings[dev->nmappings++] = d->initial[i];
 	}
 	return 0;
 }
 
-static int setup_workloads(struct ds_run *run, struct ds_run_device *d)
+/* The workloads' setup (@populate false), or their populate phase, timed (true). */
+static int setup_workloads(struct ds_run *run, struct ds_run_device *d, bool populate)
 {
 	struct ds_run_instance *in = &d->inst[run->harvest];
 	struct ds_sample s = {.op = DS_OP_POPULATE, .device = d->index};
@@ -361,11 +360,13 @@ static int setup_workloads(struct ds_run *run, struct ds_run_device *d)
 	size_t i;
 	int ret;
 
-	for (i = 0; i < in->nwl; i++) {
+	for (i = 0; i < in->nwl && !populate; i++) {
 		ret = in->wl[i].ops->setup(&in->dev, &in->wl[i].params, &in->wl[i].state);
 		if (ret < 0)
 			return fail(run, ret, in->wl[i].ops->name);
 	}
+	if (!populate)
+		return 0;
 	/* Page faults are a phase of their own, never inside a measurement. */
 	t0 = ds_now_ns();
 	for (i = 0; i < in->nwl; i++) {
@@ -492,9 +493,13 @@ static void progress(struct ds_run *run, const char *what, uint64_t i, uint64_t 
 	fflush(stderr);
 }
 
-/* One iteration of one harvest over every device: dirty -> merged; dirty -> per mapping. */
+/*
+ * One iteration of one harvest over every device: dirty -> merged; dirty ->
+ * per mapping. With --marking during, the markers dirty all along instead.
+ */
 static int iteration(struct ds_run *r)
 {
+	bool during = r->opts->marking_during;
 	enum ds_path path;
 	size_t k;
 	int ret = 0;
@@ -502,12 +507,13 @@ static int iteration(struct ds_run *r)
 	for (k = 0; k < r->ndevices && ret == 0 && !stopped(r); k++) {
 		struct ds_run_device *d = &r->devices[k];
 
-		ret = dirty_step(r, d);
+		if (!during)
+			ret = dirty_step(r, d);
 		if (ret == 0)
 			ret = harvest_merged(r, d, &path);
 		if (ret == 0 && r->profiling)
 			ret = take_phases(r, d, DS_REQ_MERGED, path, 1);
-		if (ret == 0)
+		if (ret == 0 && !during)
 			ret = dirty_step(r, d);
 		if (ret == 0)
 			ret = harvest_per_mapping(r, d);
@@ -554,10 +560,23 @@ static int setup_one(struct ds_run *run)
 	int ret = 0;
 
 	run->stage = DS_STAGE_SETUP;
-	for (k = 0; k < run->ndevices && ret == 0; k++)
-		ret = map_device(run, &run->devices[k]);
-	for (k = 0; k < run->ndevices && ret == 0; k++)
-		ret = setup_workloads(run, &run->devices[k]);
+	/*
+	 * The workloads see the layout first and attach their groups, then
+	 * the mappings are made: a real kernel maps nothing before a group
+	 * has set the container's IOMMU. Setting up reads the array only.
+	 */
+	for (k = 0; k < run->ndevices && ret == 0; k++) {
+		struct ds_run_device *d = &run->devices[k];
+		struct ds_device *dev = &d->inst[run->harvest].dev;
+
+		memcpy(dev->mappings, d->initial, d->ninitial * sizeof(*d->initial));
+		dev->nmappings = d->ninitial;
+		ret = setup_workloads(run, d, false);
+		if (ret == 0)
+			ret = map_device(run, d);
+		if (ret == 0)
+			ret = setup_workloads(run, d, true);
+	}
 	if (ret == 0)
 		ret = dirty_calls(run, DS_OP_START);
 	return ret;
@@ -623,6 +642,99 @@ static int teardown_one(struct ds_run *run)
 	return ret;
 }
 
+/*
+ * --marking during: a thread per workload thread keeps stepping its
+ * workload (DMA_RW writes, pins) while the harvests run, so that harvest
+ * latency is measured under marking load and the markers' rate under
+ * harvests.
+ */
+struct marker {
+	struct ds_run *run;
+	struct ds_run_device *d;
+	struct ds_run_workload *wl;
+	unsigned int thread;
+	pthread_t tid;
+	bool started;
+	volatile int *quit;
+	uint64_t steps, ns;
+	int err;
+};
+
+static void *marker_main(void *arg)
+{
+	struct marker *mk = arg;
+	uint64_t t0 = ds_now_ns(), step = 0;
+	int ret = 0;
+
+	while (!__atomic_load_n(mk->quit, __ATOMIC_ACQUIRE) && !stopped(mk->run) && ret == 0)
+		ret = mk->wl->ops->step(mk->wl->state, mk->thread, step++);
+	mk->ns = ds_now_ns() - t0;
+	mk->steps = step - (ret < 0);
+	mk->err = ret;
+	return NULL;
+}
+
+/* The harvests of the running harvest, with every marker of its devices marking. */
+static int measure_during(struct ds_run *run, uint64_t n)
+{
+	const struct ds_run_opts *o = run->opts;
+	struct marker *mk;
+	size_t nmk = 0, k, w, i;
+	volatile int quit = 0;
+	uint64_t it;
+	int ret = 0;
+
+	mk = calloc(run->ndevices * DS_MAX_WORKLOADS * o->threads, sizeof(*mk));
+	if (!mk)
+		return fail(run, -ENOMEM, "starting the markers");
+	for (k = 0; k < run->ndevices; k++) {
+		struct ds_run_instance *in = &run->devices[k].inst[run->harvest];
+
+		for (w = 0; w < in->nwl; w++)
+			for (i = 0; i < in->wl[w].params.threads; i++)
+				mk[nmk++] = (struct marker){.run = run, .d = &run->devices[k],
+							    .wl = &in->wl[w],
+							    .thread = (unsigned int)i,
+							    .quit = &quit};
+	}
+	for (i = 0; i < nmk && ret == 0; i++) {
+		ret = -pthread_create(&mk[i].tid, NULL, marker_main, &mk[i]);
+		mk[i].started = ret == 0;
+	}
+	if (ret < 0)
+		fail(run, ret, "starting the markers");
+	for (it = 1; it <= n && ret == 0 && !stopped(run); it++) {
+		progress(run, it <= o->warmup ? "warm-up iteration" : "iteration", it, n);
+		run->iteration = (uint32_t)it;
+		run->stage = it <= o->warmup ? DS_STAGE_WARMUP : DS_STAGE_STEADY;
+		ret = iteration(run);
+	}
+	__atomic_store_n(&quit, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < nmk; i++) {
+		struct ds_sample s = {.op = DS_OP_DIRTY, .device = mk[i].d->index, .mapping = mk[i].thread};
+
+		if (!mk[i].started)
+			continue;
+		pthread_join(mk[i].tid, NULL);
+		if (mk[i].err < 0 && ret == 0)
+			ret = fail(run, mk[i].err, mk[i].wl->ops->name);
+		/* One sample a marker: the pages it marked over the whole measurement, and how long. */
+		s.pages = mk[i].steps * (mk[i].wl->params.pages / mk[i].wl->params.threads);
+		s.ns = mk[i].ns;
+		run->stage = DS_STAGE_STEADY;
+		s.iteration = 0;
+		if (ret == 0)
+			ret = record(run, &s);
+	}
+	free(mk);
+	return ret;
+}
+
+static int iterations_during(struct ds_run *run)
+{
+	return measure_during(run, run->opts->warmup + run->opts->iterations);
+}
+
 static int measure(struct ds_run *run)
 {
 	const struct ds_run_opts *o = run->opts;
@@ -631,7 +743,10 @@ static int measure(struct ds_run *run)
 
 	run->iteration = 0;
 	ret = each_harvest(run, setup_one);
-	for (i = 1; i <= n && ret == 0 && !stopped(run); i++) {
+	/* Under marking load, one harvest after the other, each with its own markers. */
+	if (ret == 0 && o->marking_during)
+		ret = each_harvest(run, iterations_during);
+	for (i = 1; i <= n && ret == 0 && !o->marking_during && !stopped(run); i++) {
 		progress(run, i <= o->warmup ? "warm-up iteration" : "iteration", i, n);
 		run->iteration = (uint32_t)i;
 		run->stage = i <= o->warmup ? DS_STAGE_WARMUP : DS_STAGE_STEADY;
@@ -650,8 +765,33 @@ static int measure(struct ds_run *run)
 	return ret;
 }
 
+/*
+ * What device @k's container opens: with one entry of --device per device
+ * ("/dev/vfio/7,/dev/vfio/8"), its own, since a group belongs to one
+ * container at a time; else the whole list, for the backend to choose.
+ */
+static const char *device_for(const struct ds_run_opts *o, size_t k, size_t ndevices, char *buf,
+			      size_t len)
+{
+	const char *p = o->device, *comma;
+	size_t n = 1, i;
+
+	if (!p)
+		return NULL;
+	for (i = 0; p[i]; i++)
+		n += p[i] == ',';
+	if (n < ndevices)
+		return p;
+	for (i = 0; i < k; i++)
+		p = strchr(p, ',') + 1;
+	comma = strchr(p, ',');
+	snprintf(buf, len, "%.*s", comma ? (int)(comma - p) : (int)strlen(p), p);
+	return buf;
+}
+
 int ds_run_measure(struct ds_run *run)
 {
+	char devbuf[256];
 	const struct ds_run_opts *o = run->opts;
 	struct dt_container_config cfg;
 	size_t h, k;
@@ -661,7 +801,10 @@ int ds_run_measure(struct ds_run *run)
 		for (k = 0; k < run->ndevices && ret == 0; k++) {
 			dt_container_config_init(&cfg);
 			cfg.backend = o->backend;
+			cfg.device = device_for(o, k, run->ndevices, devbuf, sizeof(devbuf));
 			cfg.harvest = o->harvests[h];
+			/* Markers that run during harvests need the lock-free marking path. */
+			cfg.concurrent = o->marking_during;
 			ret = dt_container_create(&cfg, &run->devices[k].inst[h].dev.c);
 			if (ret < 0)
 				fail(run, ret, "creating the container");

@@ -46,7 +46,12 @@ static void usage(FILE *f)
 		"meta.json, samples.csv and summary.json (see results/README.md).\n"
 		"\n"
 		"options (default in brackets):\n"
-		"  --backend NAME        tracker backend [model]\n"
+		"  --backend NAME        tracker backend: model, vfio, ... [model]\n"
+		"  --device PATH         what the backend opens: for vfio the group file\n"
+		"                        /dev/vfio/N (several: comma-separated) [none]\n"
+		"  --vfio-device BDF     the vfio backend on this PCI device's group [none]\n"
+		"  --bind                with --vfio-device: bind it to vfio-pci for the run and\n"
+		"                        give it back to its driver at the end [off]\n"
 		"  --harvest H           %s, or all (run every harvest, alternating\n"
 		"                        iteration by iteration) [reference]\n"
 		"  --device-size S[,S...]  device sizes, K/M/G/T suffixes, 4K to 8T; every layout\n"
@@ -75,6 +80,10 @@ static void usage(FILE *f)
 		"                        0 = the whole device [256M]\n"
 		"  --rw-bytes N          bytes per DMA_RW write [64]\n"
 		"  --churn N             viommu: mappings destroyed and created per step [16]\n"
+		"  --marking M           between: workloads dirty between harvests (dirty -> harvest);\n"
+		"                        during: their threads keep marking while the harvests run\n"
+		"                        (harvest latency under load, marks per second per\n"
+		"                        thread; the fast harvest marks without the lock) [between]\n"
 		"  --viommu-group G      viommu: the group of the guest's device: iommu (an assigned\n"
 		"                        device behind the vIOMMU; type1 then reports every page)\n"
 		"                        or mediated (an mdev that pins) [iommu]\n"
@@ -169,7 +178,7 @@ static int parse_workloads(struct ds_run_opts *o, const char *arg)
 	for (i = 0; i < n; i++) {
 		o->workloads[i] = ds_workload_find(items[i]);
 		if (!o->workloads[i])
-			return ds_run_bad("--workload: unknown workload '%s' (pinned, iommu, rw, viommu)",
+			return ds_run_bad("--workload: unknown workload '%s' (pinned, iommu, rw, viommu, idle)",
 				   items[i]);
 		for (j = 0; j < i; j++)
 			if (o->workloads[j] == o->workloads[i])
@@ -308,7 +317,7 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		O_ITERATIONS, O_WARMUP, O_PROFILE_ITERATIONS, O_CYCLES, O_PAGES, O_STEP_MS,
 		O_PATTERN, O_HOT, O_WORKING_SET, O_RW_BYTES, O_CHURN, O_VIOMMU_GROUP, O_HUGEPAGES,
 		O_NUMA_NODE, O_SEED, O_BANDWIDTH, O_STATE_SIZE, O_DOWNTIME_LIMIT, O_OUT, O_FORCE,
-		O_NO_PROGRESS,
+		O_NO_PROGRESS, O_MARKING, O_DEVICE, O_VFIO_DEVICE, O_BIND,
 	};
 	static const struct option opts[] = {
 		{"backend", required_argument, NULL, O_BACKEND},
@@ -329,6 +338,10 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		{"rw-bytes", required_argument, NULL, O_RW_BYTES},
 		{"churn", required_argument, NULL, O_CHURN},
 		{"viommu-group", required_argument, NULL, O_VIOMMU_GROUP},
+		{"marking", required_argument, NULL, O_MARKING},
+		{"device", required_argument, NULL, O_DEVICE},
+		{"vfio-device", required_argument, NULL, O_VFIO_DEVICE},
+		{"bind", no_argument, NULL, O_BIND},
 		{"hugepages", required_argument, NULL, O_HUGEPAGES},
 		{"numa-node", required_argument, NULL, O_NUMA_NODE},
 		{"seed", required_argument, NULL, O_SEED},
@@ -466,6 +479,23 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 				ret = ds_run_bad("--viommu-group: unknown group '%s' (iommu, mediated)",
 						 optarg);
 			break;
+		case O_DEVICE:
+			o->device = optarg;
+			break;
+		case O_VFIO_DEVICE:
+			o->vfio_device = optarg;
+			break;
+		case O_BIND:
+			o->bind = true;
+			break;
+		case O_MARKING:
+			if (!strcmp(optarg, "between"))
+				o->marking_during = false;
+			else if (!strcmp(optarg, "during"))
+				o->marking_during = true;
+			else
+				ret = ds_run_bad("--marking: unknown mode '%s' (between, during)", optarg);
+			break;
 		case O_HUGEPAGES:
 			if (!strcmp(optarg, "none"))
 				o->huge = DS_HUGE_NONE;
@@ -524,6 +554,12 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		return ds_run_bad("unexpected argument '%s'", argv[optind]);
 	if (!profile_given)
 		o->profile_iterations = o->iterations;
+	if (o->bind && !o->vfio_device)
+		return ds_run_bad("--bind goes with --vfio-device");
+	if (o->vfio_device && o->device)
+		return ds_run_bad("--vfio-device names the group itself: no --device with it");
+	if (o->vfio_device && !strcmp(o->backend, "model"))
+		o->backend = "vfio";
 	return 0;
 }
 
@@ -568,6 +604,63 @@ static uint64_t mem_available(void)
 	return kb ? kb * 1024 : UINT64_MAX;
 }
 
+/*
+ * What the backend can do, asked of a container of its own: the harness
+ * never knows which backend it drives. Pin and DMA_RW are a vendor
+ * driver's in-kernel interfaces that a real kernel does not offer to user
+ * space (-EOPNOTSUPP before any other check), and a real IOMMU has IOVA
+ * ranges the devices' windows must lie in.
+ */
+static int probe_backend(const struct ds_run_opts *o)
+{
+	struct dt_container_config cfg;
+	struct dt_container *c = NULL;
+	struct dt_iova_range ranges[16];
+	uint64_t iova = DS_IOVA_BASE, end, byte = 0;
+	int n, ret;
+	size_t i, l, r;
+
+	dt_container_config_init(&cfg);
+	cfg.backend = o->backend;
+	cfg.device = o->device;
+	ret = dt_container_create(&cfg, &c);
+	if (ret == -EINVAL && !o->device)
+		return ds_run_bad("--backend %s needs --device (for vfio the group file /dev/vfio/N) or "
+				  "--vfio-device BDF", o->backend);
+	if (ret < 0)
+		return ds_run_bad("--backend %s: cannot open a container%s%s: %s", o->backend,
+				  o->device ? " on " : "", o->device ? o->device : "", strerror(-ret));
+	if ((uses(o, "pinned") && dt_pin(c, 0, 0, 1, DT_PROT_READ) == -EOPNOTSUPP) ||
+	    (uses(o, "rw") && dt_dma_rw(c, 0, &byte, 1, true) == -EOPNOTSUPP)) {
+		dt_container_destroy(c);
+		return ds_run_bad("--workload: the %s backend has no pin or DMA_RW (a vendor "
+				  "driver's in-kernel interfaces): use iommu, viommu or idle",
+				  o->backend);
+	}
+	/* The ranges come from the IOMMU, which a first group brings. */
+	ret = dt_group_attach(c, 1, DT_GROUP_IOMMU, 1);
+	n = ret < 0 ? ret : dt_iova_ranges(c, ranges, sizeof(ranges) / sizeof(ranges[0]));
+	dt_container_destroy(c);
+	if (n < 0)
+		return ds_run_bad("--backend %s: cannot learn the valid IOVA ranges: %s", o->backend,
+				  strerror(-n));
+	for (i = 0; i < o->nsizes; i++) {
+		for (l = 0; l < o->nlayouts; l++) {
+			end = iova + o->sizes[i] - 1;
+			for (r = 0; r < (size_t)n && r < sizeof(ranges) / sizeof(ranges[0]); r++)
+				if (iova >= ranges[r].start && end <= ranges[r].last)
+					break;
+			if (r == (size_t)n || r == sizeof(ranges) / sizeof(ranges[0]))
+				return ds_run_bad("--device-size: a device at IOVA 0x%llx-0x%llx is "
+						  "outside the IOMMU's valid ranges: use smaller or "
+						  "fewer devices",
+						  (unsigned long long)iova, (unsigned long long)end);
+			iova += (o->sizes[i] + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+		}
+	}
+	return 0;
+}
+
 /* Checks that need several options together, or the machine. */
 int ds_run_validate(struct ds_run_opts *o)
 {
@@ -582,6 +675,8 @@ int ds_run_validate(struct ds_run_opts *o)
 			break;
 	if (!dt_backend_names()[i])
 		return ds_run_bad("--backend: unknown backend '%s'", o->backend);
+	if (strcmp(o->backend, "model") && o->nharvests > 1)
+		return ds_run_bad("--harvest all: the %s backend has its own harvest", o->backend);
 	for (i = 0; i < o->nsizes; i++) {
 		largest = o->sizes[i] > largest ? o->sizes[i] : largest;
 		total += ((o->sizes[i] + (1ull << 30) - 1) & ~((1ull << 30) - 1)) * o->nlayouts;
@@ -595,6 +690,9 @@ int ds_run_validate(struct ds_run_opts *o)
 		if (churn && o->layouts[j].kind != DS_LAYOUT_VIOMMU)
 			return ds_run_bad("--workload viommu needs every --layout to be viommu:N, not '%s'",
 				   o->layouts[j].name);
+	if (o->marking_during && (churn || o->step_ms))
+		return ds_run_bad("--marking during counts marks by steps of --pages: it takes neither "
+				  "--step-ms nor the viommu workload's churn");
 	/* A step draws --pages from the working set: more would never end (pins) or repeat. */
 	ws = o->working_set && o->working_set < largest ? o->working_set : largest;
 	if ((uses(o, "pinned") || uses(o, "iommu") || uses(o, "rw")) && !o->step_ms &&
@@ -618,6 +716,9 @@ int ds_run_validate(struct ds_run_opts *o)
 				  "bitmaps, more than half of the %llu MiB available: lower "
 				  "--iterations or the layouts' mappings",
 				  (unsigned long long)(need >> 20), (unsigned long long)(avail >> 20));
+	ret = probe_backend(o);
+	if (ret)
+		return ret;
 	if (o->numa_node >= 0) {
 		if (numa_available() < 0)
 			return ds_run_bad("--numa-node: this machine has no NUMA support");
@@ -653,7 +754,7 @@ json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out)
 	for (i = 0; i < o->nworkloads; i++)
 		json_array_append_new(workloads, json_string(o->workloads[i]->name));
 	return json_pack("{s:s,s:o,s:o,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:I,"
-			 "s:I,s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:s,s:b}",
+			 "s:I,s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:s,s:b,s:s,s:s?}",
 			 "backend", o->backend, "harvest", harvests, "device_size_bytes", sizes,
 			 "pgsize_bytes", (json_int_t)DS_PGSIZE, "layout", layouts, "workload",
 			 workloads, "threads", (json_int_t)o->threads, "iterations",
@@ -670,5 +771,6 @@ json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out)
 			 (json_int_t)o->seed, "bandwidth_bytes_per_s",
 			 (json_int_t)o->downtime.bandwidth_bytes_per_s, "state_bytes",
 			 (json_int_t)o->downtime.state_bytes, "downtime_limit_ns",
-			 (json_int_t)o->downtime.limit_ns, "out", out, "force", o->force);
+			 (json_int_t)o->downtime.limit_ns, "out", out, "force", o->force, "marking",
+			 o->marking_during ? "during" : "between", "device", o->device);
 }

@@ -9,8 +9,12 @@
  * bench/ and links only the oracle.
  *
  * Usage: oracle_replay [FILE|-]   (no argument or "-": standard input)
- * Exit: 0 when every line was read, 2 on a syntax error (named by line
- * number on stderr) or when FILE cannot be read.
+ * Exit: 0 when every line was read and every result written, 2 on a syntax
+ * error (named by line number on stderr), a read or write error, or when
+ * FILE cannot be opened.
+ *
+ * Built with ORACLE_REPLAY_NO_MAIN it is a library (oracle_replay.h) for
+ * the fuzz targets.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,9 +25,16 @@
 #include <unistd.h>
 
 #include "oracle.h"
+#include "oracle_replay.h"
 
+/* No valid line has more than 8 words after the operation. */
 #define MAX_ARGS 16
 #define SMALL_BUFFER (1u << 20)
+/* docs/semantics.md: a line holds at most this many bytes, newline not counted. */
+#define LINE_BYTES_MAX 4096
+/* Bytes of input shown in a message before "..."; file names get more. */
+#define SHOW_MAX 48
+#define SHOW_NAME_MAX 256
 
 /* The memory behind one successful map, freed when the mapping goes away. */
 struct backing {
@@ -35,10 +46,13 @@ struct backing {
 
 struct replay {
 	struct oracle_container *c;
-	char *echo; /* the current operation as written, folded */
+	char echo[LINE_BYTES_MAX + 1]; /* the current operation as written, folded */
 	struct backing *mem;
 	size_t nmem;
-	char err[256]; /* the syntax error of the current line */
+	uint64_t max_alloc; /* 0, or the most memory asked of the machine at once */
+	FILE *out;
+	char err[1024];                    /* the syntax error of the current line */
+	char shown[SHOW_NAME_MAX * 4 + 4]; /* show()'s result */
 };
 
 /* One parsed line: positional words and key=value pairs after the operation. */
@@ -51,6 +65,46 @@ struct args {
 };
 
 static int syntax(struct replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * @s as a message may quote it: the input is untrusted, and its control
+ * bytes must neither reach a terminal nor break the message's one line.
+ * Bytes 0x20-0x7e but the backslash pass; the backslash is written twice
+ * and every other byte as \xHH. After @max bytes of @s, "...".
+ */
+static const char *show_n(char *buf, const char *s, size_t max)
+{
+	const char *digits = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; s[i] != '\0' && i < max; i++) {
+		unsigned char b = (unsigned char)s[i];
+
+		if (b == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = '\\';
+		} else if (b < 0x20 || b > 0x7e) {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = digits[b / 16];
+			buf[o++] = digits[b % 16];
+		} else {
+			buf[o++] = (char)b;
+		}
+	}
+	if (s[i] != '\0') {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* One piece of input for the message being built (one a message). */
+static const char *show(struct replay *r, const char *s)
+{
+	return show_n(r->shown, s, SHOW_MAX);
+}
 
 static int syntax(struct replay *r, const char *fmt, ...)
 {
@@ -90,16 +144,16 @@ static void print_result(struct replay *r, int ret)
 {
 	const char *name;
 
-	printf("%s -> ", r->echo);
+	fprintf(r->out, "%s -> ", r->echo);
 	if (ret == 0) {
-		printf("0");
+		fprintf(r->out, "0");
 		return;
 	}
 	name = errno_name(-ret);
 	if (name)
-		printf("-%s", name);
+		fprintf(r->out, "-%s", name);
 	else
-		printf("%d", ret);
+		fprintf(r->out, "%d", ret);
 }
 
 /*
@@ -178,7 +232,7 @@ static int check_args(struct replay *r, const char *op, const struct args *a,
 	int i, j;
 
 	if (a->npos > maxpos)
-		return syntax(r, "%s: unexpected argument '%s'", op, a->pos[maxpos]);
+		return syntax(r, "%s: unexpected argument '%s'", op, show(r, a->pos[maxpos]));
 	for (i = 0; i < a->nkeys; i++) {
 		bool ok = false;
 
@@ -186,7 +240,7 @@ static int check_args(struct replay *r, const char *op, const struct args *a,
 			if (strcmp(a->key[i], allowed[j]) == 0)
 				ok = true;
 		if (!ok)
-			return syntax(r, "%s: unknown key '%s'", op, a->key[i]);
+			return syntax(r, "%s: unknown key '%s'", op, show(r, a->key[i]));
 		for (j = 0; j < i; j++)
 			if (strcmp(a->key[i], a->key[j]) == 0)
 				return syntax(r, "%s: key '%s' given twice", op, a->key[i]);
@@ -207,24 +261,26 @@ static int num_key(struct replay *r, const struct args *a, const char *key, bool
 		return 0;
 	}
 	if (!parse_number(v, out))
-		return syntax(r, "malformed number '%s' for '%s'", v, key);
+		return syntax(r, "malformed number '%s' for '%s'", show(r, v), key);
 	return 1;
 }
 
-/* A 0-or-1 key (v2, bitmap): 1 when given, 0 when absent (*@out = @def), -1 on error. */
+/*
+ * A 0-or-1 key (v2, bitmap): a number like any other (docs/semantics.md:
+ * one spelling of numbers for every key), whose value must be 0 or 1.
+ * 1 when given, 0 when absent (*@out = @def), -1 on error.
+ */
 static int bool_key(struct replay *r, const struct args *a, const char *key, bool def, bool *out)
 {
-	const char *v = arg_get(a, key);
+	uint64_t v;
+	int ret = num_key(r, a, key, false, def ? 1 : 0, &v);
 
 	*out = def;
-	if (!v)
-		return 0;
-	if (strcmp(v, "0") == 0)
-		*out = false;
-	else if (strcmp(v, "1") == 0)
-		*out = true;
-	else
-		return syntax(r, "'%s' takes 0 or 1, not '%s'", key, v);
+	if (ret <= 0)
+		return ret;
+	if (v > 1)
+		return syntax(r, "'%s' takes 0 or 1, not '%s'", key, show(r, arg_get(a, key)));
+	*out = v == 1;
 	return 1;
 }
 
@@ -244,7 +300,7 @@ static int prot_key(struct replay *r, const struct args *a, bool none_ok, uint32
 	else if (none_ok && strcmp(v, "none") == 0)
 		*out = 0;
 	else
-		return syntax(r, "bad prot '%s'", v);
+		return syntax(r, "bad prot '%s'", show(r, v));
 	return 0;
 }
 
@@ -266,13 +322,14 @@ static int u32_key(struct replay *r, const struct args *a, const char *key, uint
 /*
  * Anonymous memory costs nothing until touched and arrives zero-filled,
  * which is what the replay promises for bitmaps; small buffers come from
- * calloc so that AddressSanitizer checks their bounds.
+ * calloc so that AddressSanitizer checks their bounds. Above max_alloc the
+ * machine is taken to refuse.
  */
-static void *buffer_alloc(uint64_t bytes)
+static void *buffer_alloc(const struct replay *r, uint64_t bytes)
 {
 	void *p;
 
-	if (bytes == 0)
+	if (bytes == 0 || (r->max_alloc != 0 && bytes > r->max_alloc))
 		return NULL;
 	if (bytes <= SMALL_BUFFER)
 		return calloc(1, bytes);
@@ -321,7 +378,7 @@ static bool bitmap_word_clear(const void *data, uint64_t bit)
  * buffer is anonymous memory: its pages that nobody touched are still zero,
  * and mincore() names them, so that a 256 MiB bitmap is not read through.
  */
-static void print_set(const uint64_t *data, uint64_t bytes)
+static void print_set(FILE *out, const uint64_t *data, uint64_t bytes)
 {
 	uint64_t nbits = data ? bytes * 8 : 0, bit = 0, start;
 	const uint64_t page_bits = 4096 * 8;
@@ -335,7 +392,7 @@ static void print_set(const uint64_t *data, uint64_t bytes)
 			live = NULL;
 		}
 	}
-	printf(" set=");
+	fprintf(out, " set=");
 	while (bit < nbits) {
 		if (live && bit % page_bits == 0 && !(live[bit / page_bits] & 1)) {
 			bit += page_bits;
@@ -352,16 +409,17 @@ static void print_set(const uint64_t *data, uint64_t bytes)
 		start = bit;
 		while (bit + 1 < nbits && bitmap_bit(data, bit + 1))
 			bit++;
-		printf("%s", first ? "" : ",");
+		fprintf(out, "%s", first ? "" : ",");
 		if (start == bit)
-			printf("%llu", (unsigned long long)start);
+			fprintf(out, "%llu", (unsigned long long)start);
 		else
-			printf("%llu-%llu", (unsigned long long)start, (unsigned long long)bit);
+			fprintf(out, "%llu-%llu", (unsigned long long)start,
+			        (unsigned long long)bit);
 		first = false;
 		bit++;
 	}
 	if (first)
-		printf("none");
+		fprintf(out, "none");
 	free(live);
 }
 
@@ -442,13 +500,14 @@ static int do_group(struct replay *r, const struct args *a)
 	if (a->npos < 2)
 		return syntax(r, "group: needs an ID and iommu or mediated");
 	if (!parse_number(a->pos[0], &id))
-		return syntax(r, "group: malformed ID '%s'", a->pos[0]);
+		return syntax(r, "group: malformed ID '%s'", show(r, a->pos[0]));
 	if (strcmp(a->pos[1], "iommu") == 0)
 		kind = DT_GROUP_IOMMU;
 	else if (strcmp(a->pos[1], "mediated") == 0)
 		kind = DT_GROUP_MEDIATED;
 	else
-		return syntax(r, "group: kind must be iommu or mediated, not '%s'", a->pos[1]);
+		return syntax(r, "group: kind must be iommu or mediated, not '%s'",
+		              show(r, a->pos[1]));
 	if (num_key(r, a, "devices", false, 1, &devices) < 0)
 		return -1;
 	if (devices > UINT32_MAX)
@@ -467,7 +526,7 @@ static int do_detach(struct replay *r, const struct args *a)
 	if (a->npos < 1)
 		return syntax(r, "detach: needs an ID");
 	if (!parse_number(a->pos[0], &id))
-		return syntax(r, "detach: malformed ID '%s'", a->pos[0]);
+		return syntax(r, "detach: malformed ID '%s'", show(r, a->pos[0]));
 	print_result(r, oracle_group_detach(r->c, id));
 	return 0;
 }
@@ -491,7 +550,8 @@ static int do_map(struct replay *r, const struct args *a)
 	 */
 	base = MAP_FAILED;
 	need = size == 0 ? pgsize : size;
-	if (need <= UINT64_MAX - (pgsize - 1)) {
+	/* max_alloc stands for a machine that refuses a mapping of more than that */
+	if (need <= UINT64_MAX - (pgsize - 1) && (r->max_alloc == 0 || size <= r->max_alloc)) {
 		need = (need + pgsize - 1) / pgsize * pgsize;
 		len = need + pgsize - (uint64_t)sysconf(_SC_PAGESIZE);
 		if (len >= need && len <= SIZE_MAX)
@@ -513,19 +573,20 @@ static int do_map(struct replay *r, const struct args *a)
 		print_result(r, ret);
 		return 0;
 	}
+	/* Room for the record first, so that a mapping made is always recorded. */
+	mem = realloc(r->mem, (r->nmem + 1) * sizeof(*mem));
+	if (!mem) {
+		munmap(base, len);
+		print_result(r, -ENOMEM);
+		return 0;
+	}
+	r->mem = mem;
 	vaddr = ((uint64_t)(uintptr_t)base + pgsize - 1) / pgsize * pgsize;
 	ret = oracle_dma_map(r->c, iova, size, vaddr, prot);
-	if (ret == 0) {
-		mem = realloc(r->mem, (r->nmem + 1) * sizeof(*mem));
-		if (!mem) {
-			fprintf(stderr, "oracle_replay: out of memory\n");
-			exit(2);
-		}
-		r->mem = mem;
+	if (ret == 0)
 		r->mem[r->nmem++] = (struct backing){iova, vaddr, base, len};
-	} else {
+	else
 		munmap(base, len);
-	}
 	print_result(r, ret);
 	return 0;
 }
@@ -534,29 +595,31 @@ static int do_map(struct replay *r, const struct args *a)
  * The bitmap descriptor of get and unmap: pgsize defaults to the
  * container's, bytes to the bitmap bytes of size/pgsize pages, data to a
  * zero-filled buffer of that size (NULL with data=0, or when bytes is above
- * the maximum, which fails before the pointer matters).
+ * the maximum, which fails before the pointer matters). A buffer the
+ * machine refuses is NULL too, and *@refused says so.
  */
-static int bitmap_keys(struct replay *r, const struct args *a, uint64_t size, struct dt_bitmap *bm)
+static int bitmap_keys(struct replay *r, const struct args *a, uint64_t size, struct dt_bitmap *bm,
+                       bool *refused)
 {
 	const char *data = arg_get(a, "data");
-	uint64_t pgsize, bytes;
+	uint64_t pgsize, bytes, zero;
 
 	if (num_key(r, a, "pgsize", false, oracle_pgsize(r->c), &pgsize) < 0)
 		return -1;
 	if (num_key(r, a, "bytes", false, dt_bitmap_bytes(pgsize ? size / pgsize : 0), &bytes) < 0)
 		return -1;
-	if (data && strcmp(data, "0") != 0)
-		return syntax(r, "'data' takes only 0, not '%s'", data);
+	/* data is a number like any other, and only 0 (NULL) has a meaning */
+	if (num_key(r, a, "data", false, 0, &zero) < 0)
+		return -1;
+	if (zero != 0)
+		return syntax(r, "'data' takes only 0, not '%s'", show(r, data));
 	bm->pgsize = pgsize;
 	bm->size = bytes;
 	bm->data = NULL;
+	*refused = false;
 	if (!data && bytes <= DT_DIRTY_BITMAP_SIZE_MAX) {
-		bm->data = buffer_alloc(bytes);
-		if (bytes && !bm->data) {
-			fprintf(stderr, "oracle_replay: cannot allocate a bitmap of %llu bytes\n",
-			        (unsigned long long)bytes);
-			exit(2);
-		}
+		bm->data = buffer_alloc(r, bytes);
+		*refused = bytes != 0 && !bm->data;
 	}
 	return 0;
 }
@@ -572,7 +635,7 @@ static int do_unmap(struct replay *r, const struct args *a)
 	static const char *const keys[] = {"iova",  "size",  "bitmap", "pgsize", "bytes",
 	                                   "argsz", "flags", "data",   NULL};
 	struct dt_dma_unmap u = {0};
-	bool bitmap, descriptor;
+	bool bitmap, descriptor, refused = false;
 	uint64_t iova, size;
 	int ret, has_flags;
 
@@ -580,27 +643,30 @@ static int do_unmap(struct replay *r, const struct args *a)
 	    num_key(r, a, "size", true, 0, &size) < 0 ||
 	    bool_key(r, a, "bitmap", false, &bitmap) < 0)
 		return -1;
-	/* as pgsize and bytes, data= describes the buffer of bitmap=1 */
-	if (!bitmap && (arg_get(a, "pgsize") || arg_get(a, "bytes") || arg_get(a, "data")))
-		return syntax(r, "unmap: pgsize, bytes and data need bitmap=1");
 	has_flags = u32_key(r, a, "flags", bitmap ? DT_UNMAP_GET_DIRTY_BITMAP : 0, &u.flags);
 	if (has_flags < 0)
 		return -1;
 	/* docs/semantics.md: flags with bit 0 builds the descriptor as bitmap=1 does */
 	descriptor = bitmap || (u.flags & DT_UNMAP_GET_DIRTY_BITMAP);
+	/* pgsize, bytes and data describe that descriptor: without it they mean nothing */
+	if (!descriptor && (arg_get(a, "pgsize") || arg_get(a, "bytes") || arg_get(a, "data")))
+		return syntax(r, "unmap: pgsize, bytes and data need bitmap=1 or flags with bit 0");
 	if (u32_key(r, a, "argsz", descriptor ? DT_DMA_UNMAP_BITMAP_ARGSZ : DT_DMA_UNMAP_ARGSZ,
 	            &u.argsz) < 0)
 		return -1;
 	u.iova = iova;
 	u.size = size;
-	if (descriptor && bitmap_keys(r, a, size, &u.bitmap) < 0)
+	if (descriptor && bitmap_keys(r, a, size, &u.bitmap, &refused) < 0)
 		return -1;
 	ret = oracle_dma_unmap(r->c, &u);
+	/* docs/semantics.md: -EFAULT for a buffer the machine refused is -ENOMEM */
+	if (refused && ret == -EFAULT)
+		ret = -ENOMEM;
 	print_result(r, ret);
 	if (ret == 0) {
-		printf(" unmapped=0x%llx", (unsigned long long)u.size);
+		fprintf(r->out, " unmapped=0x%llx", (unsigned long long)u.size);
 		if (descriptor)
-			print_set(u.bitmap.data, u.bitmap.size);
+			print_set(r->out, u.bitmap.data, u.bitmap.size);
 		release_backing(r);
 	}
 	if (descriptor)
@@ -646,7 +712,7 @@ static int do_rw(struct replay *r, const struct args *a)
 	 * reaching the tracker, as a map whose memory cannot be had.
 	 */
 	if (len > 0) {
-		buf = buffer_alloc(len);
+		buf = buffer_alloc(r, len);
 		if (!buf) {
 			print_result(r, -ENOMEM);
 			return 0;
@@ -665,7 +731,7 @@ static int do_dirty(struct replay *r, const struct args *a, uint32_t flag)
 	                                       "argsz", "flags", "data",   NULL};
 	const char *op = flag == DT_DIRTY_START ? "start" : flag == DT_DIRTY_STOP ? "stop" : "get";
 	struct dt_dirty_pages req = {0};
-	bool get = flag == DT_DIRTY_GET_BITMAP;
+	bool get = flag == DT_DIRTY_GET_BITMAP, refused = false;
 	int ret;
 
 	if (check_args(r, op, a, get ? get_keys : ss_keys, 0) ||
@@ -675,12 +741,14 @@ static int do_dirty(struct replay *r, const struct args *a, uint32_t flag)
 		return -1;
 	if (get && (num_key(r, a, "iova", true, 0, &req.iova) < 0 ||
 	            num_key(r, a, "size", true, 0, &req.size) < 0 ||
-	            bitmap_keys(r, a, req.size, &req.bitmap) < 0))
+	            bitmap_keys(r, a, req.size, &req.bitmap, &refused) < 0))
 		return -1;
 	ret = oracle_dirty_pages(r->c, &req);
+	if (refused && ret == -EFAULT)
+		ret = -ENOMEM;
 	print_result(r, ret);
 	if (get && ret == 0)
-		print_set(req.bitmap.data, req.bitmap.size);
+		print_set(r->out, req.bitmap.data, req.bitmap.size);
 	if (get)
 		bitmap_release(&req.bitmap, arg_get(a, "data") != NULL);
 	return 0;
@@ -697,9 +765,9 @@ static int do_info(struct replay *r, const struct args *a)
 	ret = oracle_info_get(r->c, &info);
 	print_result(r, ret);
 	if (ret == 0)
-		printf(" pgsize_bitmap=0x%llx max_bitmap_bytes=%llu",
-		       (unsigned long long)info.migration.pgsize_bitmap,
-		       (unsigned long long)info.migration.max_dirty_bitmap_size);
+		fprintf(r->out, " pgsize_bitmap=0x%llx max_bitmap_bytes=%llu",
+		        (unsigned long long)info.migration.pgsize_bitmap,
+		        (unsigned long long)info.migration.max_dirty_bitmap_size);
 	return 0;
 }
 
@@ -754,6 +822,9 @@ static int run_line(struct replay *r, char *line)
 		char *eq = strchr(words[i], '=');
 
 		if (!eq) {
+			/* REPLAY.md writes `group ID KIND [devices=N]`: the keys come last */
+			if (a.nkeys > 0)
+				return syntax(r, "'%s' after key=value words", show(r, words[i]));
 			a.pos[a.npos++] = words[i];
 			continue;
 		}
@@ -787,22 +858,113 @@ static int run_line(struct replay *r, char *line)
 	else if (strcmp(words[0], "info") == 0)
 		ret = do_info(r, &a);
 	else
-		ret = syntax(r, "unknown operation '%s'", words[0]);
+		ret = syntax(r, "unknown operation '%s'", show(r, words[0]));
 	if (ret == 0)
-		putchar('\n');
+		fputc('\n', r->out);
 	return ret;
 }
 
-int main(int argc, char **argv)
+/*
+ * Read one line into @buf (LINE_BYTES_MAX + 1 bytes), without its newline;
+ * the last line of a file may lack one. Returns 1 for a line, 0 at the end
+ * of the input, -1 after putting the reason of a bad line in r->err (a NUL
+ * byte, a line over the limit, a read error).
+ */
+static int read_line(struct replay *r, FILE *in, char *buf)
+{
+	size_t len = 0;
+	int c;
+
+	for (;;) {
+		c = fgetc(in);
+		if (c == EOF) {
+			if (ferror(in))
+				return syntax(r, "read error: %s", strerror(errno));
+			if (len == 0)
+				return 0;
+			break;
+		}
+		if (c == '\n')
+			break;
+		if (c == 0)
+			return syntax(r, "NUL byte at column %zu", len + 1);
+		if (len == LINE_BYTES_MAX)
+			return syntax(r, "more than %d bytes on the line", LINE_BYTES_MAX);
+		buf[len++] = (char)c;
+	}
+	buf[len] = '\0';
+	return 1;
+}
+
+int oracle_replay_stream(FILE *in, const char *name, FILE *out, FILE *err, uint64_t max_alloc,
+                         unsigned long *bad_line)
 {
 	struct dt_container_config cfg;
-	struct replay r = {0};
-	const char *name = "-";
+	struct replay *r;
 	unsigned long lineno = 0;
-	char *line = NULL, *echo;
-	size_t cap = 0;
+	char *line, namebuf[SHOW_NAME_MAX * 4 + 4];
+	int status = 0, got;
+
+	*bad_line = 0;
+	/* Both are large (the echo and the line): keep them off the caller's stack. */
+	r = calloc(1, sizeof(*r));
+	line = malloc(LINE_BYTES_MAX + 1);
+	if (!r || !line) {
+		fprintf(err, "oracle_replay: out of memory\n");
+		free(r);
+		free(line);
+		return 2;
+	}
+	r->out = out;
+	r->max_alloc = max_alloc;
+	show_n(namebuf, name, SHOW_NAME_MAX);
+	/* Every file starts with the default container. */
+	config_defaults(&cfg);
+	if (oracle_container_create(&cfg, &r->c)) {
+		fprintf(err, "oracle_replay: cannot create the default container\n");
+		free(r);
+		free(line);
+		return 2;
+	}
+	for (;;) {
+		got = read_line(r, in, line);
+		if (got == 0)
+			break;
+		lineno++;
+		if (got > 0 && run_line(r, line) == 0) {
+			if (ferror(out))
+				break; /* the output is lost: stop here */
+			continue;
+		}
+		fflush(out);
+		fprintf(err, "oracle_replay: %s:%lu: %s\n", namebuf, lineno, r->err);
+		*bad_line = lineno;
+		status = 2;
+		break;
+	}
+	/* A write that failed left bytes behind: flushing again fails with the reason. */
+	errno = 0;
+	if (fflush(out) != 0 || ferror(out)) {
+		fprintf(err, "oracle_replay: %s: cannot write the results: %s\n", namebuf,
+		        strerror(errno != 0 ? errno : EIO));
+		status = 2;
+	}
+	oracle_container_destroy(r->c);
+	r->c = NULL;
+	release_backing(r); /* no container: nothing is live */
+	free(r->mem);
+	free(r);
+	free(line);
+	return status;
+}
+
+#ifndef ORACLE_REPLAY_NO_MAIN
+int main(int argc, char **argv)
+{
+	const char *name = "-";
+	unsigned long bad_line;
 	FILE *in = stdin;
-	int status = 0;
+	int status;
 
 	if (argc > 2 ||
 	    (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))) {
@@ -812,42 +974,24 @@ int main(int argc, char **argv)
 		return argc > 2 ? 2 : 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "-") != 0) {
+		char shown[SHOW_NAME_MAX * 4 + 4];
+
 		name = argv[1];
 		in = fopen(name, "r");
 		if (!in) {
-			fprintf(stderr, "oracle_replay: %s: %s\n", name, strerror(errno));
+			fprintf(stderr, "oracle_replay: %s: %s\n",
+			        show_n(shown, name, SHOW_NAME_MAX), strerror(errno));
 			return 2;
 		}
 	}
-	/* Every file starts with the default container. */
-	config_defaults(&cfg);
-	if (oracle_container_create(&cfg, &r.c)) {
-		fprintf(stderr, "oracle_replay: cannot create the default container\n");
-		return 2;
-	}
-	while (getline(&line, &cap, in) >= 0) {
-		lineno++;
-		/* the echo is never longer than the line it folds */
-		echo = realloc(r.echo, cap + 1);
-		if (!echo) {
-			fprintf(stderr, "oracle_replay: out of memory\n");
-			return 2;
-		}
-		r.echo = echo;
-		if (run_line(&r, line) < 0) {
-			fflush(stdout);
-			fprintf(stderr, "oracle_replay: %s:%lu: %s\n", name, lineno, r.err);
-			status = 2;
-			break;
-		}
-	}
-	free(line);
+	status = oracle_replay_stream(in, name, stdout, stderr, 0, &bad_line);
 	if (in != stdin)
 		fclose(in);
-	oracle_container_destroy(r.c);
-	r.c = NULL;
-	release_backing(&r); /* no container: nothing is live */
-	free(r.mem);
-	free(r.echo);
+	/* What only the close sees (a full disk, NFS) loses results too. */
+	if (fclose(stdout) != 0 && status == 0) {
+		fprintf(stderr, "oracle_replay: cannot write the results: %s\n", strerror(errno));
+		status = 2;
+	}
 	return status;
 }
+#endif

@@ -1055,7 +1055,26 @@ static void test_registry(void)
 		CHECK_EQ(ds_workloads[i]->threaded, i != 3);
 		CHECK_EQ(ds_workloads[i]->populate != NULL, i == 1 || i == 2);
 	}
-	CHECK(ds_workloads[4] == NULL);
+	/* idle: dirties nothing, one thread, no memory. */
+	CHECK(ds_workloads[4] && !strcmp(ds_workloads[4]->name, "idle"));
+	if (ds_workloads[4]) {
+		void *state = NULL;
+		struct fx f;
+		struct ds_workload_params p = base_params();
+
+		CHECK(!ds_workloads[4]->threaded && !ds_workloads[4]->populate);
+		if (fx_open(&f, &ragged) == 0) {
+			CHECK_EQ(ds_workloads[4]->setup(&f.dev, &p, &state), 0);
+			CHECK_EQ(ds_workloads[4]->step(state, 0, 0), 0);
+			CHECK_EQ(ds_workloads[4]->step(state, 1, 0), -EINVAL);
+			CHECK_EQ(dt_dirty_start(f.c), 0);
+			CHECK_EQ(ds_workloads[4]->step(state, 0, 1), 0);
+			CHECK(no_pins(&f));
+			ds_workloads[4]->teardown(state);
+			fx_close(&f);
+		}
+	}
+	CHECK(ds_workloads[5] == NULL);
 	CHECK(ds_workload_find("nope") == NULL);
 }
 

@@ -27,10 +27,12 @@ struct dt_backend_ops {
 	int (*dma_rw)(void *state, uint64_t iova, void *buf, size_t len, bool write);
 	int (*dirty_pages)(void *state, const struct dt_dirty_pages *req);
 	int (*info_get)(void *state, struct dt_info *info);
+	int (*iova_ranges)(void *state, struct dt_iova_range *ranges, size_t max);
 	int (*profile_set)(void *state, bool on);
 	int (*profile_take)(void *state, struct dt_profile *out);
 };
 
 extern const struct dt_backend_ops dt_model_backend;
+extern const struct dt_backend_ops dt_vfio_backend;
 
 #endif

@@ -17,9 +17,10 @@ struct dt_container {
 
 static const struct dt_backend_ops *const backends[] = {
 	&dt_model_backend,
+	&dt_vfio_backend,
 };
 
-static const char *const backend_names[] = {"model", NULL};
+static const char *const backend_names[] = {"model", "vfio", NULL};
 
 const char *const *dt_backend_names(void)
 {
@@ -217,6 +218,13 @@ int dt_info_get(struct dt_container *c, struct dt_info *info)
 	if (!info)
 		return -EINVAL;
 	DT_CALL(c, info_get, info);
+}
+
+int dt_iova_ranges(struct dt_container *c, struct dt_iova_range *ranges, size_t max)
+{
+	if (!ranges && max)
+		return -EINVAL;
+	DT_CALL(c, iova_ranges, ranges, max);
 }
 
 int dt_profile_set(struct dt_container *c, bool on)

@@ -48,6 +48,12 @@ struct dt_harvest_ops {
 	/* UNMAP with bitmap: write @m's bits into @user at @bit_offset; @m is freed next. */
 	void (*unmap_report)(struct model *md, struct model_mapping *m, uint64_t *user,
 			     uint64_t bit_offset);
+	/*
+	 * NULL, or (--compat efault_on_copy) what the kernel leaves in @m's
+	 * bitmap when reporting it at @bit_offset into a bad pointer fails:
+	 * the mapping marked when out of scope, its bits shifted in place.
+	 */
+	void (*report_fault)(struct model *md, struct model_mapping *m, uint64_t bit_offset);
 };
 
 extern const struct dt_harvest_ops dt_harvest_reference;

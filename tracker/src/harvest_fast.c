@@ -27,13 +27,14 @@
 #include <string.h>
 
 #include "model.h"
+#include "sanitized.h"
 
 /*
  * AVX2 and baseline copies of the hot loop, picked at load time by an
  * ifunc resolver, which runs before a sanitizer's runtime is up: plain
  * code under the sanitizers (whose timings mean nothing anyway).
  */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if DT_SANITIZED
 #define HOT_CLONES
 #else
 #define HOT_CLONES __attribute__((target_clones("avx2", "default")))

@@ -178,6 +178,17 @@ static void reference_unmap_report(struct model *md, struct model_mapping *m, ui
 	report(md, m, user, bit_offset);
 }
 
+static void reference_report_fault(struct model *md, struct model_mapping *m, uint64_t bit_offset)
+{
+	unsigned int shift = bit_offset % 64;
+
+	/* As report() until the failed read of the user's first word, after the shift. */
+	if (md->unscoped)
+		kb_set(bitmap_of(m), 0, m->npages);
+	if (shift)
+		kb_shift_left(bitmap_of(m), shift, m->npages + shift);
+}
+
 const struct dt_harvest_ops dt_harvest_reference = {
 	.name = "reference",
 	.phases = phase_names,
@@ -186,4 +197,5 @@ const struct dt_harvest_ops dt_harvest_reference = {
 	.mark = reference_mark,
 	.get = reference_get,
 	.unmap_report = reference_unmap_report,
+	.report_fault = reference_report_fault,
 };

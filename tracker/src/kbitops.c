@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "kbitops.h"
+#include "sanitized.h"
 
 void kb_set(uint64_t *map, uint64_t start, uint64_t n)
 {
@@ -59,7 +60,7 @@ void kb_shift_left(uint64_t *map, unsigned int shift, uint64_t nbits)
  * the library calls there, which it checks; timings of sanitizer builds
  * mean nothing anyway.
  */
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(__x86_64__) && !DT_SANITIZED
 void kb_copy_user(void *dst, const void *src, size_t bytes)
 {
 	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(bytes) : : "memory");

@@ -53,6 +53,9 @@ static int model_create(const struct dt_container_config *cfg, void **state)
 	md->harvest = harvest;
 	md->stale_bits = compat && compat->stale_bits;
 	md->concurrent = cfg->concurrent && harvest->mark_atomic;
+	md->group_required = compat && compat->group_required;
+	md->efault_on_copy = compat && compat->efault_on_copy;
+	md->v1_unmap = compat && compat->v1_unmap;
 	RB_INIT(&md->mappings);
 	if (md->concurrent) {
 		/* The marking path always has an index to read, empty or not. */
@@ -80,6 +83,32 @@ static void model_destroy(void *state)
 	free(md->groups);
 	pthread_mutex_destroy(&md->lock);
 	free(md);
+}
+
+bool model_no_iommu(struct model *md)
+{
+	bool none;
+
+	if (!md->group_required)
+		return false;
+	pthread_mutex_lock(&md->lock);
+	none = md->ngroups == 0;
+	pthread_mutex_unlock(&md->lock);
+	return none;
+}
+
+/* The kernel's last group took the IOMMU with it: start again from nothing. */
+static void iommu_release_locked(struct model *md)
+{
+	struct model_mapping *m, *next;
+
+	RB_FOREACH_SAFE(m, model_mapping_tree, &md->mappings, next) {
+		RB_REMOVE(model_mapping_tree, &md->mappings, m);
+		model_mapping_free(md, m); /* compat: reference only, never concurrent */
+	}
+	md->nmappings = 0;
+	md->tracking = false;
+	md->unscoped = 0;
 }
 
 struct model_group *model_group_find(struct model *md, uint64_t id)
@@ -142,6 +171,8 @@ static int group_detach_locked(struct model *md, uint64_t id)
 		md->unscoped--;
 	}
 	*g = md->groups[--md->ngroups];
+	if (md->group_required && md->ngroups == 0)
+		iommu_release_locked(md);
 	return 0;
 }
 
@@ -163,6 +194,10 @@ static int model_info_get(void *state, struct dt_info *info)
 	/* Padding included: a kernel once leaked 4 bytes of stack here. */
 	memset(info, 0, sizeof(*info));
 	pthread_mutex_lock(&md->lock);
+	if (md->group_required && md->ngroups == 0) {
+		pthread_mutex_unlock(&md->lock);
+		return -EINVAL;
+	}
 	info->pgsize_bitmap = md->pgsize;
 	info->dma_avail = md->dma_limit - md->nmappings;
 	info->migration.id = DT_CAP_MIGRATION_ID;
@@ -171,6 +206,15 @@ static int model_info_get(void *state, struct dt_info *info)
 	info->migration.max_dirty_bitmap_size = DT_DIRTY_BITMAP_SIZE_MAX;
 	pthread_mutex_unlock(&md->lock);
 	return 0;
+}
+
+static int model_iova_ranges(void *state, struct dt_iova_range *ranges, size_t max)
+{
+	(void)state;
+	/* The model maps anywhere: its only limits are alignment and wrap-around. */
+	if (max)
+		ranges[0] = (struct dt_iova_range){.start = 0, .last = UINT64_MAX};
+	return 1;
 }
 
 static int model_profile_set(void *state, bool on)
@@ -213,6 +257,7 @@ const struct dt_backend_ops dt_model_backend = {
 	.dma_rw = model_dma_rw,
 	.dirty_pages = model_dirty_pages,
 	.info_get = model_info_get,
+	.iova_ranges = model_iova_ranges,
 	.profile_set = model_profile_set,
 	.profile_take = model_profile_take,
 };

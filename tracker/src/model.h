@@ -77,6 +77,12 @@ struct model {
 	bool profile;
 	/* --compat: clear only a mapping's own pages after a shifted report, as 6.1 does. */
 	bool stale_bits;
+	/* --compat: no IOMMU (-EINVAL) without a group; the last detach releases it (compat.h). */
+	bool group_required;
+	/* --compat: a NULL bitmap fails only when a mapping is reported (compat.h). */
+	bool efault_on_copy;
+	/* --compat: a v1 container's unmap follows the kernel's v1 rules (compat.h). */
+	bool v1_unmap;
 	struct model_mapping_tree mappings;
 	struct model_group *groups;
 	size_t ngroups;
@@ -130,6 +136,20 @@ const struct model_index *model_index_read(struct model *md);
 void model_index_read_done(struct model *md);
 /* The mapping of @ix that holds @addr, or NULL; under rcu_read_lock. */
 struct model_mapping *model_index_find(const struct model_index *ix, uint64_t addr);
+
+/*
+ * --compat group_required: is the container without an IOMMU (no group)?
+ * Takes the lock: the answer holds for the start of the calling operation.
+ */
+bool model_no_iommu(struct model *md);
+
+/*
+ * --compat efault_on_copy: what a kernel leaves behind when reporting @m at
+ * bit @bit_offset into a bad pointer fails: the mapping marked when out of
+ * scope, and its bits shifted in place when the offset is not word-aligned
+ * (the failed read of the user's first word comes after the shift).
+ */
+void model_report_fault(struct model *md, struct model_mapping *m, uint64_t bit_offset);
 
 /* Does no mapping stick out of [iova, last]? (the range does not bisect one) */
 bool model_range_whole(struct model *md, uint64_t iova, uint64_t last);

@@ -47,6 +47,7 @@ static void stop_locked(struct model *md)
 
 static int get_locked(struct model *md, const struct dt_dirty_pages *req)
 {
+	struct model_mapping *m;
 	uint64_t last;
 
 	if (req->bitmap.pgsize != md->pgsize)
@@ -58,8 +59,16 @@ static int get_locked(struct model *md, const struct dt_dirty_pages *req)
 	last = req->iova + req->size - 1;
 	if (!model_range_whole(md, req->iova, last))
 		return -EINVAL;
-	if (!req->bitmap.data)
+	if (!req->bitmap.data) {
+		if (!md->efault_on_copy)
+			return -EFAULT;
+		/* The kernel notices the pointer at the first mapping it reports. */
+		m = model_mapping_from(md, req->iova);
+		if (!m || m->iova > last)
+			return 0;
+		model_report_fault(md, m, (m->iova - req->iova) >> md->pgshift);
 		return -EFAULT;
+	}
 
 	/*
 	 * The bisect check above makes every mapping from iova on that starts
@@ -75,6 +84,8 @@ int model_dirty_pages(void *state, const struct dt_dirty_pages *req)
 	struct model *md = state;
 	int ret = 0;
 
+	if (model_no_iommu(md))
+		return -EINVAL;
 	if (!md->v2)
 		return -EACCES;
 	if (req->argsz < DT_DIRTY_PAGES_ARGSZ || (req->flags & ~known))

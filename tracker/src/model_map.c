@@ -57,6 +57,12 @@ void model_mapping_free(struct model *md, struct model_mapping *m)
 	free(m);
 }
 
+void model_report_fault(struct model *md, struct model_mapping *m, uint64_t bit_offset)
+{
+	/* Only the reference harvest has a compat mode, and so this op. */
+	md->harvest->report_fault(md, m, bit_offset);
+}
+
 void model_mark_all(struct model *md)
 {
 	struct model_mapping *m;
@@ -148,6 +154,8 @@ int model_dma_map(void *state, uint64_t iova, uint64_t size, uint64_t vaddr, uin
 	struct model *md = state;
 	int ret;
 
+	if (model_no_iommu(md))
+		return -EINVAL;
 	if (!prot || (prot & ~(DT_PROT_READ | DT_PROT_WRITE)))
 		return -EINVAL;
 	pthread_mutex_lock(&md->lock);
@@ -178,10 +186,30 @@ static int unmap_locked(struct model *md, struct dt_dma_unmap *u)
 	}
 	if (get_dirty && (!md->tracking || u->bitmap.pgsize != md->pgsize))
 		return -EINVAL;
-	if (!(u->flags & DT_UNMAP_ALL) && !model_range_whole(md, u->iova, last))
+	if (md->v1_unmap && !md->v2) {
+		/*
+		 * The kernel's v1 rules: no bisect check; a range starting
+		 * inside a mapping unmaps nothing (and succeeds), and a mapping
+		 * that starts inside the range goes whole, even past its end.
+		 */
+		m = model_mapping_find(md, u->iova);
+		if (m && m->iova < u->iova && !(u->flags & DT_UNMAP_ALL)) {
+			u->size = 0;
+			return 0;
+		}
+	} else if (!(u->flags & DT_UNMAP_ALL) && !model_range_whole(md, u->iova, last)) {
 		return -EINVAL;
-	if (get_dirty && !u->bitmap.data)
-		return -EFAULT;
+	}
+	if (get_dirty && !u->bitmap.data) {
+		if (!md->efault_on_copy)
+			return -EFAULT;
+		/* The kernel fails at the first mapping it reports, before removing it. */
+		m = model_mapping_from(md, u->iova);
+		if (m && m->iova <= last) {
+			model_report_fault(md, m, (m->iova - u->iova) >> md->pgshift);
+			return -EFAULT;
+		}
+	}
 	ix = model_index_prepare(md, 0);
 	if (md->concurrent && !ix)
 		return -ENOMEM;
@@ -220,6 +248,8 @@ int model_dma_unmap(void *state, struct dt_dma_unmap *u)
 	struct model *md = state;
 	int ret;
 
+	if (model_no_iommu(md))
+		return -EINVAL;
 	if (u->argsz < DT_DMA_UNMAP_ARGSZ || (u->flags & ~known))
 		return -EINVAL;
 	if ((u->flags & DT_UNMAP_GET_DIRTY_BITMAP) && (u->flags & (DT_UNMAP_ALL | DT_UNMAP_VADDR)))

@@ -10,6 +10,7 @@ const struct ds_workload_ops *const ds_workloads[] = {
 	&ds_workload_iommu,
 	&ds_workload_rw,
 	&ds_workload_viommu,
+	&ds_workload_idle,
 	NULL,
 };
 

@@ -111,6 +111,7 @@ extern const struct ds_workload_ops ds_workload_pinned;
 extern const struct ds_workload_ops ds_workload_iommu;
 extern const struct ds_workload_ops ds_workload_rw;
 extern const struct ds_workload_ops ds_workload_viommu;
+extern const struct ds_workload_ops ds_workload_idle;
 
 /* Per-thread state on its own cache lines: @n objects of @size, zeroed; NULL on failure. */
 void *wl_alloc_threads(unsigned int n, size_t size);

@@ -6,7 +6,11 @@
  * The behaviour is the one of ../shared/SEMANTICS.md (docs/semantics.md in
  * this tree states the rulings where that text is silent). Every function
  * returns 0 or a negative errno and changes nothing when it fails; nothing
- * here prints, exits or keeps global state.
+ * here prints, exits or keeps global state. A compat mode
+ * (dt_container_config.compat) and the vfio backend answer as a kernel
+ * does instead, where it differs: docs/kernel.md lists each difference
+ * (no IOMMU before the first group, the last detach releasing it, a NULL
+ * bitmap seen only on a copy, v1 unmap, the stale bits).
  *
  * Concurrency: every function taking a container may be called from any
  * thread at any time, except dt_container_destroy(), which must not race
@@ -56,7 +60,10 @@ enum dt_group_kind {
 };
 
 struct dt_container_config {
-	/* "model" (the in-process engine); NULL means "model". */
+	/*
+	 * "model" (the in-process engine) or "vfio" (a real type1 container,
+	 * /dev/vfio/vfio; docs/kernel.md); NULL means "model".
+	 */
 	const char *backend;
 	/* Harvest implementation of the model: "reference"; NULL means "reference". */
 	const char *harvest;
@@ -77,7 +84,11 @@ struct dt_container_config {
 	const char *compat;
 	/*
 	 * What a backend that drives a real device opens: for "vfio" the group
-	 * file (/dev/vfio/N). NULL for the model.
+	 * file (/dev/vfio/N), or several separated by commas; each
+	 * dt_group_attach() of an IOMMU group takes the first one not attached.
+	 * The files are opened at attach and closed at detach, so two
+	 * containers may name the same group as long as only one attaches it.
+	 * NULL for the model.
 	 */
 	const char *device;
 	/*
@@ -98,8 +109,11 @@ void dt_container_config_init(struct dt_container_config *cfg);
  * Create an empty container, tracking off.
  * Returns 0 and sets *out, or -EINVAL (bad pgsize, NULL argument),
  * -ENOENT (unknown backend, harvest or compat name), -EOPNOTSUPP (a compat
- * mode with a backend or harvest that has none), -ENOMEM, or the backend's
- * errno when it cannot open its device (-ENODEV, -EACCES, ...).
+ * mode with a backend or harvest that has none; vfio: a pgsize other than
+ * the page size or a dma_limit other than the default, which the kernel
+ * decides, or no type1 support), -ENOMEM, or the backend's errno when it
+ * cannot open its device (-ENODEV, -EACCES, ...; vfio: -EINVAL without a
+ * device, the errno of opening /dev/vfio/vfio).
  * The caller owns *out and releases it with dt_container_destroy().
  */
 int dt_container_create(const struct dt_container_config *cfg, struct dt_container **out);
@@ -123,6 +137,11 @@ const char *const *dt_compat_names(void);
  * Attach a group of @devices devices (at least 1).
  * Returns 0, -EINVAL (id already attached, unknown kind, 0 devices), -ENOMEM.
  * An IOMMU group puts the container out of pinned-page scope until it pins.
+ * vfio: the group is a real one (see dt_container_config.device), attached
+ * with VFIO_GROUP_SET_CONTAINER; the first one also sets the IOMMU type
+ * (type1v2, or type1 for a v1 container). More returns: -EOPNOTSUPP (a
+ * mediated group, or no group file left), and the kernel's errno for
+ * open, SET_CONTAINER or SET_IOMMU (-EBUSY, -EPERM, -ENOENT, ...).
  */
 int dt_group_attach(struct dt_container *c, uint64_t id, enum dt_group_kind kind,
 		    unsigned int devices);
@@ -131,7 +150,9 @@ int dt_group_attach(struct dt_container *c, uint64_t id, enum dt_group_kind kind
  * Detach a group. Its pins stay with the container's mappings. While
  * tracking, detaching a group without pinned-page scope first marks every
  * page of every mapping dirty.
- * Returns 0 or -ENOENT (not attached).
+ * Returns 0 or -ENOENT (not attached); vfio: or the kernel's errno for
+ * VFIO_GROUP_UNSET_CONTAINER. In a kernel, detaching the last group
+ * releases the IOMMU: every mapping goes and tracking stops.
  */
 int dt_group_detach(struct dt_container *c, uint64_t id);
 
@@ -214,6 +235,27 @@ int dt_pin(struct dt_container *c, uint64_t group, uint64_t iova, uint64_t npage
 int dt_unpin(struct dt_container *c, uint64_t group, uint64_t iova, uint64_t npages);
 
 #define DT_PIN_MAX_PAGES 512u
+
+/* A range of IOVA, both ends included (as VFIO's struct vfio_iova_range). */
+struct dt_iova_range {
+	uint64_t start;
+	uint64_t last;
+};
+
+/*
+ * The IOVA ranges where a MAP can succeed, in ascending order. For vfio
+ * they are the kernel's VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE: the IOMMU's
+ * aperture less the reserved regions (on x86 the MSI window
+ * 0xfee00000-0xfeefffff); a harness places its mappings inside them. The
+ * model accepts any IOVA: one range, 0 to 2^64-1.
+ * Writes the first min(@max, count) ranges to @ranges (NULL is fine when
+ * @max is 0) and returns the count, which may exceed @max (call again with
+ * room for them all), or -EINVAL (NULL container, NULL @ranges with @max >
+ * 0; vfio: no group attached yet, so no IOMMU to ask), -ENOMEM, -EIO (a
+ * capability that does not fit its buffer), or the kernel's errno for
+ * VFIO_IOMMU_GET_INFO.
+ */
+int dt_iova_ranges(struct dt_container *c, struct dt_iova_range *ranges, size_t max);
 
 /*
  * DMA_RW: copy @len bytes between @buf and the mapped memory at @iova; a

@@ -86,7 +86,10 @@ struct dt_info {
 
 /*
  * VFIO_IOMMU_GET_INFO. Every byte of *@info is written, padding included.
- * Returns 0 or -EINVAL (NULL @info).
+ * Returns 0 or -EINVAL (NULL @info); vfio: or the kernel's errno (-EINVAL
+ * before a group is attached: a container has no IOMMU until then), and
+ * -ENOMEM. A kernel without a capability leaves its fields zero
+ * (migration.id 0 means no migration capability).
  */
 int dt_info_get(struct dt_container *c, struct dt_info *info);
 

@@ -108,7 +108,7 @@ struct ds_workload_ops {
 	void (*teardown)(void *state);
 };
 
-/* The workloads, NULL-terminated: pinned, iommu, rw, viommu. */
+/* The workloads, NULL-terminated: pinned, iommu, rw, viommu, idle. */
 extern const struct ds_workload_ops *const ds_workloads[];
 
 /* The workload called @name, or NULL. */
