@@ -1,13 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# plan_cli.sh DIRTYSCOPE FIXTURE_RUN: `dirtyscope plan` from the command line.
+# plan_cli.sh DIRTYSCOPE FIXTURE_RUN REFERENCE_RUN: `dirtyscope plan` from the
+# command line.
 # Bad input (options and run folders) gets one line on stderr naming the
 # option or the file and field, exit status 2, and nothing written; --help
 # lists every option with its default; a good plan prints the table and
-# writes plan.json; --from reads a run folder.
+# writes plan.json; --from reads a run folder (a fixture, and one of the
+# checked-in reference runs of results/reference).
 set -u
 bin=$1
 run=$2
+reference=$3
 fail=0
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
@@ -175,6 +178,23 @@ assert src == {512: "extrapolated", 1024: "measured", 2048: "model", 4096: "meas
                8192: "extrapolated"}, src
 assert d["cost"]["source"] == "fit" and d["cost"]["fit"]["points"] == 4, d["cost"]
 assert "call" in d["cost"]["fit"]["determined"] and "byte" in d["cost"]["fit"]["determined"]
+EOF
+
+# A checked-in reference run (64 GiB, uniform:8 and ragged:8): its own size
+# measured, the slower layout's harvest; the others fitted.
+"$bin" plan --from "$reference" --device-size 16G..256G --mappings 8 --out ref >table.txt 2>err.txt ||
+	{ echo "FAIL: plan --from $reference failed:"; cat err.txt; fail=1; }
+python3 - ref/plan.json "$reference/summary.json" <<'EOF' || fail=1
+import json, sys
+d = json.load(open(sys.argv[1]))
+run = json.load(open(sys.argv[2]))
+merged = [e["final_harvest_ns"] for e in run["downtime"]["estimates"]
+          if e["query"] == "merged" and e["device_bytes"] == 64 << 30 and e["mappings"] == 8]
+by = {s["device_bytes"] >> 30: s for s in d["sizes"]}
+assert by[64]["harvest_source"] == "measured", by[64]
+assert by[64]["final_harvest_ns"] == max(merged), (by[64], merged)
+assert by[16]["harvest_source"] == by[256]["harvest_source"] == "extrapolated", by
+assert d["cost"]["fit"]["points"] == len(merged), d["cost"]
 EOF
 
 # A plan the run did not measure that way is fitted to the others, and says so.
