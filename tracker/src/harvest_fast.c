@@ -146,11 +146,9 @@ static int fast_track(struct model *md, struct model_mapping *m)
 		free(f);
 		return -ENOMEM;
 	}
-	/* Pages pinned before START: pinned, and dirty from the start. */
-	RB_FOREACH(p, model_pin_tree, &m->pins) {
+	/* Pages pinned before START: reported from the pinned bits while they stay pinned. */
+	RB_FOREACH(p, model_pin_tree, &m->pins)
 		mark_bits(f->pinned, f->psum, p->page, 1);
-		mark_bits(f->dirty, f->dsum, p->page, 1);
-	}
 	m->track = f;
 	return 0;
 }
@@ -305,6 +303,23 @@ HOT_CLONES static void report_block(uint64_t *dirty, const uint64_t *pinned, uin
 		report_words(dirty, NULL, dst, shift, words);
 }
 
+/* Prefetch the dirty, pinned and user lines of the set bits of @sd (lines from @first). */
+static void prefetch_lines(const struct fast_map *f, uint64_t sd, uint64_t pinned, uint64_t first,
+			   uint64_t *dst)
+{
+	uint64_t line;
+	unsigned int b;
+
+	for (; sd; sd &= sd - 1) {
+		b = (unsigned int)__builtin_ctzll(sd);
+		line = first + b;
+		__builtin_prefetch(f->dirty + line * LINE_WORDS, 1, 0);
+		if (pinned >> b & 1)
+			__builtin_prefetch(f->pinned + line * LINE_WORDS, 0, 0);
+		__builtin_prefetch(dst + line * LINE_WORDS, 1, 0);
+	}
+}
+
 /* Report @m at @bit_offset of @user; with @clear, its dirty bits are reset. */
 static void report(struct model *md, struct model_mapping *m, uint64_t *user, uint64_t bit_offset)
 {
@@ -358,6 +373,11 @@ static void report(struct model *md, struct model_mapping *m, uint64_t *user, ui
 				     dst + line * LINE_WORDS, shift, words);
 			continue;
 		}
+		/*
+		 * Scattered lines are cache misses one after the other: ask for
+		 * them all first, so that the misses overlap instead of queueing.
+		 */
+		prefetch_lines(f, sd, f->psum[s], s * 64, dst);
 		for (; sd; sd &= sd - 1) {
 			b = (unsigned int)__builtin_ctzll(sd);
 			line = s * 64 + b;
