@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 
 echo "== normal build (-Werror)"
-cmake -S . -B build-test -DDT_WERROR=ON >/dev/null
+cmake -S . -B build-test -DDT_WERROR=ON -DDT_KERNEL_TESTS=ON >/dev/null
 cmake --build build-test -j "$jobs"
 # The soak (a minute of racing markers a harvest) is run by hand: ctest -L soak.
 ctest --test-dir build-test --output-on-failure -LE soak -j "$jobs"
