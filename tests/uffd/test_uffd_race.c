@@ -55,7 +55,7 @@ static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
 	struct shared *s = w->s;
-	uint64_t x = 0x9e3779b97f4a7c15ull * (w->id + 1), p, n = 0;
+	uint64_t x = 0x9e3779b97f4a7c15ull * (w->id + 1), p, n = 0, *word;
 
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		x ^= x << 13;
@@ -68,8 +68,8 @@ static void *writer_main(void *arg)
 			continue;
 		/* Begun before the store, done after it (x86 keeps stores in order). */
 		__atomic_fetch_add(&s->begun[p], 1, __ATOMIC_SEQ_CST);
-		__atomic_store_n((uint64_t *)(void *)(s->mem + p * PG + (x >> 40) % (PG / 8) * 8), x,
-				 __ATOMIC_RELAXED);
+		word = (uint64_t *)(void *)(s->mem + p * PG + (x >> 40) % (PG / 8) * 8);
+		__atomic_store_n(word, x, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&s->done[p], 1, __ATOMIC_RELEASE);
 		/* Now and then a breath, so that a harvest also meets a quiet mapping. */
 		if (++n % 64 == 0)
@@ -151,7 +151,8 @@ int main(int argc, char **argv)
 		return 1;
 	s.writers = writers;
 	s.mem = uffd_test_mem(NPAGES * PG, PG, &base, &len);
-	CHECK_EQ(dt_dma_map(c, IOVA, NPAGES * PG, (uintptr_t)s.mem, DT_PROT_READ | DT_PROT_WRITE), 0);
+	CHECK_EQ(dt_dma_map(c, IOVA, NPAGES * PG, (uintptr_t)s.mem, DT_PROT_READ | DT_PROT_WRITE),
+		 0);
 	CHECK_EQ(dt_dirty_start(c), 0);
 	for (i = 0; i < writers; i++) {
 		w[i] = (struct writer){.s = &s, .id = i};
@@ -177,8 +178,9 @@ int main(int argc, char **argv)
 			}
 			if (log[p].need && log[p].reported < log[p].need) {
 				fprintf(stderr,
-					"test_uffd_race: page %llu: a write done before harvest %llu "
-					"and begun after harvest %llu started is in no report\n",
+					"test_uffd_race: page %llu: a write done before harvest "
+					"%llu and begun after harvest %llu started is in no "
+					"report\n",
 					(unsigned long long)p, (unsigned long long)h,
 					(unsigned long long)log[p].need - 1);
 				check_failures++;
