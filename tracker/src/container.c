@@ -19,9 +19,10 @@ static const struct dt_backend_ops *const backends[] = {
 	&dt_model_backend,
 	&dt_vfio_backend,
 	&dt_uffd_backend,
+	&dt_iommufd_backend,
 };
 
-static const char *const backend_names[] = {"model", "vfio", "uffd", NULL};
+static const char *const backend_names[] = {"model", "vfio", "uffd", "iommufd", NULL};
 
 const char *const *dt_backend_names(void)
 {
