@@ -247,8 +247,11 @@ static int attach_locked(struct iommufd *f, uint64_t id)
 		alloc.dev_id = bind.out_devid;
 		alloc.pt_id = f->ioas_id;
 		ret = sys_ioctl(f, f->fd, DT_IOMMU_HWPT_ALLOC, &alloc);
+		/* No HWPT_ALLOC (before Linux 6.6) or no dirty tracking in this IOMMU. */
+		if (ret == -ENOTTY)
+			ret = -EOPNOTSUPP;
 		if (ret < 0)
-			goto err; /* -EOPNOTSUPP: this IOMMU has no dirty tracking */
+			goto err;
 		hwpt_id = alloc.out_hwpt_id;
 		if (f->tracking) {
 			ret = set_tracking(f, hwpt_id, true);
