@@ -31,6 +31,12 @@
  *     does while it holds a reference) or fails with -EINVAL, as if it ran
  *     entirely before or after the unmap; one racing with START or STOP
  *     marks or not, as if it ran before or after.
+ *
+ * With the "uffd" backend the writes it reports are plain stores to a
+ * mapping's memory, by any thread at any time, with no call into the
+ * library: a store racing a GET_BITMAP is reported by it or by the next
+ * one, never lost (the kernel reads and re-protects each page atomically);
+ * an UNMAP with bitmap reports what was stored before it read the page.
  */
 #ifndef DIRTYTRACK_CONTAINER_H
 #define DIRTYTRACK_CONTAINER_H
