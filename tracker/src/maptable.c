@@ -132,6 +132,9 @@ int mt_insert(struct mt_table *t, uint64_t iova, uint64_t size, uint64_t vaddr, 
 
 void mt_remove(struct mt_table *t, size_t first, size_t end)
 {
+	/* An empty table has no array at all: memmove may not be given NULL, even for 0 bytes. */
+	if (first == end)
+		return;
 	memmove(&t->m[first], &t->m[end], (t->n - end) * sizeof(*t->m));
 	t->n -= end - first;
 }
