@@ -303,6 +303,7 @@ static void test_translation(void)
 	struct dt_container_config cfg = config(FAKE_DEV_PATH "0," FAKE_DEV_PATH "1");
 	static uint8_t mem[64 * 4096] __attribute__((aligned(4096)));
 	const struct fake_req *q[8];
+	struct dt_iova_range ranges[3];
 	struct iommufd_sys sys;
 	struct fake_iommufd k;
 	uint64_t bits[4] = {0};
@@ -422,6 +423,14 @@ static void test_translation(void)
 	CHECK_EQ(k.reqs[mark].u.track.flags, 0);
 	CHECK_EQ(get(st, BASE, 3, bits), -EINVAL);
 	CHECK_EQ(k.nreqs, mark + 1);
+
+	/* IOVA ranges from the kernel: the count always, as many as there is room for. */
+	memset(ranges, 0, sizeof(ranges));
+	CHECK_EQ(ops->iova_ranges(st, NULL, 0), 2);
+	CHECK_EQ(ops->iova_ranges(st, ranges, 1), 2);
+	CHECK(ranges[0].start == 0 && ranges[0].last == 0xfedfffffull && ranges[1].last == 0);
+	CHECK_EQ(ops->iova_ranges(st, ranges, 3), 2);
+	CHECK(ranges[1].start == 0xfef00000ull && ranges[1].last == (1ull << 48) - 1);
 
 	/* Not the backend's to do. */
 	CHECK(ops->pin == NULL && ops->unpin == NULL && ops->dma_rw == NULL);
