@@ -303,6 +303,21 @@ HOT_CLONES static void report_block(uint64_t *dirty, const uint64_t *pinned, uin
 		report_words(dirty, NULL, dst, shift, words);
 }
 
+/* Set bits [start, start+n) of the user's words: whole words by memset, the ends ORed. */
+static void set_bits_user(uint64_t *w, uint64_t start, uint64_t n)
+{
+	uint64_t first = start / 64, end = start + n, last = (end - 1) / 64;
+
+	if (first == last) {
+		w[first] |= (~0ull >> (64 - n)) << (start % 64);
+		return;
+	}
+	w[first] |= ~0ull << (start % 64);
+	if (last > first + 1)
+		memset(&w[first + 1], 0xff, (last - first - 1) * sizeof(uint64_t));
+	w[last] |= ~0ull >> (63 - (end - 1) % 64);
+}
+
 /* Prefetch the dirty, pinned and user lines of the set bits of @sd (lines from @first). */
 static void prefetch_lines(const struct fast_map *f, uint64_t sd, uint64_t pinned, uint64_t first,
 			   uint64_t *dst)
@@ -333,18 +348,11 @@ static void report(struct model *md, struct model_mapping *m, uint64_t *user, ui
 		 * only the lines marked since the last report to clear.
 		 */
 		t = model_phase_begin(md);
-		if (shift == 0 && m->npages >= 64) {
-			memset(dst, 0xff, m->npages / 64 * sizeof(uint64_t));
-			if (m->npages % 64)
-				dst[m->npages / 64] |= ~0ull >> (64 - m->npages % 64);
-		} else {
-			uint64_t i;
-
-			for (i = 0; i < m->npages / 64; i++)
-				put_word(dst, i, shift, ~0ull);
-			if (m->npages % 64)
-				put_word(dst, i, shift, ~0ull >> (64 - m->npages % 64));
-		}
+		/*
+		 * All ones from bit @shift for npages bits: whatever the shift, the
+		 * words in between are all ones, so only the two ends are partial.
+		 */
+		set_bits_user(dst, shift, m->npages);
 		clear_lines(f);
 		model_phase_end(md, SET_ALL, t);
 		return;
