@@ -3,7 +3,10 @@
 #ifndef DS_COMMANDS_H
 #define DS_COMMANDS_H
 
+int cmd_plan(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

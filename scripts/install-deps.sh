@@ -10,7 +10,8 @@ packages="
 	build-essential cmake pkg-config git
 	libnuma-dev liburcu-dev libbsd-dev libjansson-dev
 	python3 python3-jsonschema
-	gnuplot-nox hyperfine
+	gnuplot-nox fonts-dejavu-core hyperfine
+	chromium
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd file
 	clang-14 libclang-rt-14-dev
 "

@@ -97,6 +97,11 @@ wait "$pid" 2>/dev/null
 
 # Out of memory while recording: the address space capped below what the
 # samples of a long run need (the up-front estimate sees the machine's memory).
+# An AddressSanitizer binary reserves terabytes of shadow at start: it
+# cannot start under the cap at all, so the case is a plain build's.
+if [ -n "${DT_SANITIZED:-}" ]; then
+	echo "run_faults: the out-of-memory case is skipped under a sanitizer"
+else
 prlimit --as=$((60 << 20)) "$bin" run --no-progress --device-size 4M --layout uniform:4 \
 	--pages 64 --iterations 1000000 --profile-iterations 0 --out "$work/oom" >/dev/null \
 	2>"$work/oom.err"
@@ -106,6 +111,7 @@ got=$?
 grep -q '"error": "recording a sample' "$work/oom/meta.json" || bad "oom: error not recorded"
 [ "$(wc -l <"$work/oom/samples.csv")" -gt 1000 ] || bad "oom: samples lost"
 sh "$validate" "$work/oom" || bad "oom: the folder does not validate"
+fi
 
 # Ten runs at once, default folder names: ten folders.
 i=0

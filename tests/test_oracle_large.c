@@ -165,7 +165,17 @@ static void one_op(struct pair *p, struct rng *r)
 		map_one(p, r);
 		return;
 	}
-	switch (below(r, 11)) {
+	switch (below(r, 12)) {
+	case 11: /* a dense stretch: whole summary words of lines, the fast harvest's block path */
+		iova = some_page(p, r, &i);
+		for (j = 0; j < 1 + below(r, 40); j++) {
+			e = dt_pin(p->e, 1, iova + j * 512 * PG, 512, DT_PROT_READ);
+			o = oracle_pin(p->o, 1, iova + j * 512 * PG, 512, DT_PROT_READ);
+			same_ret(p, "pin run", e, o);
+			if (e)
+				break;
+		}
+		break;
 	case 0:
 	case 1: /* a cluster of pins: the summary's lines fill */
 		iova = some_page(p, r, &i);

@@ -9,73 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "human.h"
 #include "output.h"
 
 /* p99 above this many medians earns the row a high-variance mark. */
 #define HIGH_VARIANCE_FACTOR 3
 
-/*
- * Human units with 3 significant digits: "812 ns", "1.23 µs", "45.6 ms".
- * @scale is 1000 for times and 1024 for bytes; the value moves to the next
- * unit once its rounded form would need a fourth digit.
- */
-static const char *human(char *buf, size_t len, uint64_t v, unsigned int scale,
-			 const char *const *units, size_t nunits)
-{
-	double x = (double)v;
-	size_t u = 0;
-
-	while (u + 1 < nunits && x >= 999.5) {
-		x /= scale;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%llu %s", (unsigned long long)v, units[0]);
-	else if (x < 9.995)
-		snprintf(buf, len, "%.2f %s", x, units[u]);
-	else if (x < 99.95)
-		snprintf(buf, len, "%.1f %s", x, units[u]);
-	else
-		snprintf(buf, len, "%.0f %s", x, units[u]);
-	return buf;
-}
-
-static const char *human_ns(char *buf, size_t len, uint64_t ns)
-{
-	static const char *const units[] = {"ns", "µs", "ms", "s"};
-
-	return human(buf, len, ns, 1000, units, 4);
-}
-
-static const char *human_bytes(char *buf, size_t len, uint64_t bytes)
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-
-	return human(buf, len, bytes, 1024, units, 5);
-}
-
-/* Terminal columns of a UTF-8 string: "µ" is two bytes but one column. */
-static int columns(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
-/* One cell and the space before it; printf's widths count bytes, not columns. */
-static void cell(FILE *f, const char *s, int width, bool right, bool first)
-{
-	int pad = width - columns(s);
-
-	if (!first)
-		fputc(' ', f);
-	if (right)
-		fprintf(f, "%*s%s", pad > 0 ? pad : 0, "", s);
-	else
-		fprintf(f, "%s%*s", s, pad > 0 ? pad : 0, "");
-}
+/* The renderings of bench/util/human.c, under this file's short names. */
+#define human_ns ds_human_ns
+#define human_bytes ds_human_bytes
+#define columns ds_columns
+#define cell ds_cell
 
 static const char *harvest_name(const struct ds_result *r, unsigned int h)
 {
@@ -95,11 +39,9 @@ static const char *or_unknown(const char *s)
 /* "1 GiB" for the device column: sizes are whole powers of two, mostly. */
 static const char *size_name(const struct ds_result *r, unsigned int d, char *buf, size_t len)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-
 	if (d >= r->ndevices)
 		return "?";
-	return human(buf, len, r->devices[d].device_bytes, 1024, units, 5);
+	return ds_human_bytes(buf, len, r->devices[d].device_bytes);
 }
 
 /* Widths of the name columns, shared by all tables so that they line up. */

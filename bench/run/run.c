@@ -128,7 +128,8 @@ static int setup_device(struct ds_run *run, size_t i, uint64_t size, const struc
 				.seed = o->seed * 1000003 + i * 101 + k,
 				.threads = o->workloads[k]->threaded ? o->threads : 1,
 				.pages = o->pages,
-				.step_ns = o->step_ms * 1000000,
+				/* With --marking during, --step-ms paces the harvests: markers step by count. */
+				.step_ns = o->marking_during ? 0 : o->step_ms * 1000000,
 				.pattern = o->pattern,
 				.hot_percent = o->hot_percent,
 				.hot_share = o->hot_share,

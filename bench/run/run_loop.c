@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <dirtytrack/dirtytrack.h>
 
@@ -744,6 +745,12 @@ struct marker {
 	int err;
 };
 
+/* Pages thread @t marks in one count step (the remainder goes to the low threads). */
+static uint64_t wl_pages_per_step(const struct ds_workload_params *p, unsigned int t)
+{
+	return p->pages / p->threads + (t < p->pages % p->threads);
+}
+
 static void *marker_main(void *arg)
 {
 	struct marker *mk = arg;
@@ -788,10 +795,18 @@ static int measure_during(struct ds_run *run, uint64_t n)
 	if (ret < 0)
 		fail(run, ret, "starting the markers");
 	for (it = 1; it <= n && ret == 0 && !stopped(run); it++) {
+		uint64_t t0 = ds_now_ns(), interval = (o->step_ms ? o->step_ms : 10) * 1000000;
+
 		progress(run, it <= o->warmup ? "warm-up iteration" : "iteration", it, n);
 		run->iteration = (uint32_t)it;
 		run->stage = it <= o->warmup ? DS_STAGE_WARMUP : DS_STAGE_STEADY;
 		ret = iteration(run);
+		/* A harvest every --step-ms, as pre-copy rounds come: the markers mark in between. */
+		while (ret == 0 && !stopped(run) && ds_now_ns() - t0 < interval) {
+			struct timespec ts = {0, 1000000};
+
+			nanosleep(&ts, NULL);
+		}
 	}
 	__atomic_store_n(&quit, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < nmk; i++) {
@@ -803,7 +818,7 @@ static int measure_during(struct ds_run *run, uint64_t n)
 		if (mk[i].err < 0 && ret == 0)
 			ret = fail(run, mk[i].err, mk[i].wl->ops->name);
 		/* One sample a marker: the pages it marked over the whole measurement, and how long. */
-		s.pages = mk[i].steps * (mk[i].wl->params.pages / mk[i].wl->params.threads);
+		s.pages = mk[i].steps * wl_pages_per_step(&mk[i].wl->params, mk[i].thread);
 		s.ns = mk[i].ns;
 		run->stage = DS_STAGE_STEADY;
 		s.iteration = 0;

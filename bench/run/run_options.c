@@ -16,6 +16,7 @@
 #include <dirtytrack/dirtytrack.h>
 
 #include "parse.h"
+#include "units.h"
 #include "run.h"
 
 static const char *const default_layouts = "uniform:8,ragged:8";
@@ -88,17 +89,18 @@ static void usage(FILE *f)
 		"                        to show the dirty amplification of large pages [4K]\n"
 		"  --churn N             viommu: mappings destroyed and created per step [16]\n"
 		"  --marking M           between: workloads dirty between harvests (dirty -> harvest);\n"
-		"                        during: their threads keep marking while the harvests run\n"
-		"                        (harvest latency under load, marks per second per\n"
-		"                        thread; the fast harvest marks without the lock) [between]\n"
+		"                        during: their threads keep marking, --pages a step, while\n"
+		"                        a harvest runs every --step-ms (default then 10) (harvest\n"
+		"                        latency under load, marks per second per thread; the\n"
+		"                        fast harvest marks without the lock) [between]\n"
 		"  --viommu-group G      viommu: the group of the guest's device: iommu (an assigned\n"
 		"                        device behind the vIOMMU; type1 then reports every page)\n"
 		"                        or mediated (an mdev that pins) [iommu]\n"
 		"  --hugepages H         none|thp|hugetlb backing for the regions [none]\n"
 		"  --numa-node N         bind regions, bitmaps and threads to node N [no binding]\n"
 		"  --seed N              random seed: the same seed, the same run [1]\n"
-		"  --bandwidth RATE      downtime estimate: the migration link, bit/s or B/s with\n"
-		"                        k/M/G (e.g. 10Gbit/s, 1.25GB/s) [10Gbit/s]\n"
+		"  --bandwidth RATE      downtime estimate: the migration link, in bit/s or a size\n"
+		"                        per second (10Gbit/s, 1.25GB/s, 800MiB/s) [10Gbit/s]\n"
 		"  --state-size SIZE     downtime estimate: the device state sent at switchover [0]\n"
 		"  --downtime-limit T    downtime estimate: the limit, ns/us/ms/s [300ms]\n"
 		"  --out DIR             run folder, new or empty [results/runs/DATE-TIME-LAYOUT-WORKLOAD]\n"
@@ -271,75 +273,28 @@ static int parse_io_pgsizes(struct ds_run_opts *o, const char *arg)
 	return 0;
 }
 
-/* A number with a fraction, then the rest of @s in *@unit: 0, or -1. */
-static int number_unit(const char *s, double *v, const char **unit)
+/* "10Gbit/s", "1.25GB/s": the syntax of bench/util/units.h, as plan takes it. */
+static int parse_rate(const char *arg, uint64_t *out)
 {
-	char *end;
+	const char *why = NULL;
 
-	if (!*s || !strchr("0123456789.", *s))
-		return -1;
-	errno = 0;
-	*v = strtod(s, &end);
-	if (errno || end == s || !(*v >= 0) || *v > 1e18)
-		return -1;
-	*unit = end;
+	if (ds_parse_rate(arg, out, &why) < 0)
+		return ds_run_bad("--bandwidth '%s': %s", arg, why ? why : "not a rate");
+	if (!*out)
+		return ds_run_bad("--bandwidth must not be zero");
 	return 0;
 }
 
-/* "10Gbit/s", "1.25GB/s", "800MiB/s" into bytes per second: 0, or 2 after a message. */
-static int parse_rate(const char *arg, uint64_t *out)
-{
-	static const struct {
-		const char *unit;
-		double bytes;
-	} units[] = {
-		{"bit/s", 1.0 / 8},   {"kbit/s", 1e3 / 8},  {"Mbit/s", 1e6 / 8},
-		{"Gbit/s", 1e9 / 8},  {"Tbit/s", 1e12 / 8}, {"B/s", 1},
-		{"kB/s", 1e3},	      {"MB/s", 1e6},	    {"GB/s", 1e9},
-		{"TB/s", 1e12},	      {"KiB/s", 1024.0},    {"MiB/s", 1048576.0},
-		{"GiB/s", 1073741824.0},
-	};
-	const char *unit;
-	double v;
-	size_t i;
-
-	if (number_unit(arg, &v, &unit) == 0)
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (!strcmp(unit, units[i].unit)) {
-				v *= units[i].bytes;
-				if (v < 1 || v > 9e18)
-					break;
-				*out = (uint64_t)v;
-				return 0;
-			}
-	return ds_run_bad("--bandwidth: '%s' is not a rate above 1 B/s with its unit (bit/s, kbit/s, "
-			  "Mbit/s, Gbit/s, Tbit/s, B/s, kB/s, MB/s, GB/s, TB/s, KiB/s, MiB/s, GiB/s; "
-			  "e.g. 10Gbit/s)",
-			  arg);
-}
-
-/* "300ms", "0.3s", "250us" into ns: 0, or 2 after a message. */
+/* "300ms", "0.3s", "250us", as above. */
 static int parse_time(const char *name, const char *arg, uint64_t *out)
 {
-	static const struct {
-		const char *unit;
-		double ns;
-	} units[] = {{"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}};
-	const char *unit;
-	double v;
-	size_t i;
+	const char *why = NULL;
 
-	if (number_unit(arg, &v, &unit) == 0)
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (!strcmp(unit, units[i].unit)) {
-				v *= units[i].ns;
-				if (v < 1 || v > 9e18)
-					break;
-				*out = (uint64_t)v;
-				return 0;
-			}
-	return ds_run_bad("%s: '%s' is not a time above 0 with its unit (ns, us, ms, s; e.g. 300ms)",
-			  name, arg);
+	if (ds_parse_time_ns(arg, out, &why) < 0)
+		return ds_run_bad("%s '%s': %s", name, arg, why ? why : "not a time");
+	if (!*out)
+		return ds_run_bad("%s must not be zero", name);
+	return 0;
 }
 
 int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
@@ -391,13 +346,15 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		{NULL, 0, NULL, 0},
 	};
 	bool profile_given = false;
+	const char *why = NULL;
 	uint64_t v = 0, a = 0, b = 0;
 	char *colon;
 	int c, ret = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->argc = argc - 1;
-	o->argv = argv + 1;
+	/* argv[0] is "run": meta.json's command line is one to paste back. */
+	o->argc = argc;
+	o->argv = argv;
 	o->backend = "model";
 	o->harvests[0] = "reference";
 	o->nharvests = 1;
@@ -578,10 +535,11 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 			ret = parse_rate(optarg, &o->downtime.bandwidth_bytes_per_s);
 			break;
 		case O_STATE_SIZE:
-			if (ds_parse_u64(optarg, &o->downtime.state_bytes) < 0 ||
+			/* As plan takes it: 9M is 9 MiB, 9MB is 9 x 10^6 bytes, a bare number bytes. */
+			if (ds_parse_size(optarg, DS_UNITS_BARE_BYTES, &o->downtime.state_bytes, &why) < 0 ||
 			    o->downtime.state_bytes > (1ull << 50))
-				ret = ds_run_bad("--state-size: '%s' is not a size (e.g. 9M; K/M/G/T are "
-						 "powers of 1024)", optarg);
+				ret = ds_run_bad("--state-size '%s': %s", optarg,
+						 why ? why : "above 1P");
 			break;
 		case O_DOWNTIME_LIMIT:
 			ret = parse_time("--downtime-limit", optarg, &o->downtime.limit_ns);
@@ -775,9 +733,8 @@ int ds_run_validate(struct ds_run_opts *o)
 		return ds_run_bad("--io-page-size goes with --tracking hw or dmalog: type1 tracks "
 				  "4 KiB pages");
 	}
-	if (o->marking_during && (churn || o->step_ms))
-		return ds_run_bad("--marking during counts marks by steps of --pages: it takes neither "
-				  "--step-ms nor the viommu workload's churn");
+	if (o->marking_during && churn)
+		return ds_run_bad("--marking during: the viommu workload's churn is made between harvests");
 	/* A step draws --pages from the working set: more would never end (pins) or repeat. */
 	ws = o->working_set && o->working_set < largest ? o->working_set : largest;
 	if ((uses(o, "pinned") || uses(o, "iommu") || uses(o, "rw") || uses(o, "devwrite")) &&

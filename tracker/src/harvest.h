@@ -37,7 +37,11 @@ struct dt_harvest_ops {
 	 * (dt_container_config.concurrent).
 	 */
 	void (*mark_atomic)(struct model_mapping *m, uint64_t first, uint64_t n);
-	/* Page @page of @m became pinned (@pinned) or unpinned; tracking on or off. May be NULL. */
+	/*
+	 * Page @page of @m became pinned (@pinned) or unpinned; tracking on or
+	 * off. May be NULL. A harvest that has it reports pinned pages from
+	 * what it keeps here: a pin then calls no mark().
+	 */
 	void (*pin_changed)(struct model *md, struct model_mapping *m, uint64_t page, bool pinned);
 	/*
 	 * GET_BITMAP of [iova, last], checked: write each mapping's bits into

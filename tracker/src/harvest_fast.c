@@ -146,11 +146,9 @@ static int fast_track(struct model *md, struct model_mapping *m)
 		free(f);
 		return -ENOMEM;
 	}
-	/* Pages pinned before START: pinned, and dirty from the start. */
-	RB_FOREACH(p, model_pin_tree, &m->pins) {
+	/* Pages pinned before START: reported from the pinned bits while they stay pinned. */
+	RB_FOREACH(p, model_pin_tree, &m->pins)
 		mark_bits(f->pinned, f->psum, p->page, 1);
-		mark_bits(f->dirty, f->dsum, p->page, 1);
-	}
 	m->track = f;
 	return 0;
 }
@@ -258,21 +256,67 @@ static void clear_lines(struct fast_map *f)
 }
 
 /*
- * One line of the fused pass: OR in the pinned words when the line has
- * any, write the non-zero words to the user, clear the dirty words.
- * Compiled twice (AVX2 and baseline) and picked at load time.
+ * The fused pass over @words words: OR in the pinned words (when there
+ * are any), put the result into the user's words at @shift (the user's
+ * buffer arrives zero-filled, so zero words may be ORed in), clear the
+ * dirty words. The last word's spill into the next user word is written
+ * only when it carries bits: past the mapping there may be no more buffer.
  */
-HOT_CLONES static void
-report_line(uint64_t *dirty, const uint64_t *pinned, uint64_t *dst, unsigned int shift,
-	    uint64_t words)
+static inline void report_words(uint64_t *dirty, const uint64_t *pinned, uint64_t *dst,
+				unsigned int shift, uint64_t words)
 {
 	uint64_t k, w;
 
-	for (k = 0; k < words; k++) {
+	if (!words)
+		return;
+	if (!shift) {
+		for (k = 0; k < words; k++) {
+			w = dirty[k] | (pinned ? pinned[k] : 0);
+			dirty[k] = 0;
+			dst[k] |= w;
+		}
+		return;
+	}
+	for (k = 0; k + 1 < words; k++) {
 		w = dirty[k] | (pinned ? pinned[k] : 0);
 		dirty[k] = 0;
-		if (w)
-			put_word(dst, k, shift, w);
+		dst[k] |= w << shift;
+		dst[k + 1] |= w >> (64 - shift);
+	}
+	w = dirty[k] | (pinned ? pinned[k] : 0);
+	dirty[k] = 0;
+	put_word(dst, k, shift, w);
+}
+
+/*
+ * A dense stretch (most lines of a summary word): one call over all its
+ * words, compiled twice (AVX2 and baseline) and picked at load time. Sparse
+ * lines take report_words() inline: a call per line would cost more than
+ * the line.
+ */
+HOT_CLONES static void report_block(uint64_t *dirty, const uint64_t *pinned, uint64_t *dst,
+				    unsigned int shift, uint64_t words)
+{
+	if (pinned)
+		report_words(dirty, pinned, dst, shift, words);
+	else
+		report_words(dirty, NULL, dst, shift, words);
+}
+
+/* Prefetch the dirty, pinned and user lines of the set bits of @sd (lines from @first). */
+static void prefetch_lines(const struct fast_map *f, uint64_t sd, uint64_t pinned, uint64_t first,
+			   uint64_t *dst)
+{
+	uint64_t line;
+	unsigned int b;
+
+	for (; sd; sd &= sd - 1) {
+		b = (unsigned int)__builtin_ctzll(sd);
+		line = first + b;
+		__builtin_prefetch(f->dirty + line * LINE_WORDS, 1, 0);
+		if (pinned >> b & 1)
+			__builtin_prefetch(f->pinned + line * LINE_WORDS, 0, 0);
+		__builtin_prefetch(dst + line * LINE_WORDS, 1, 0);
 	}
 }
 
@@ -315,16 +359,39 @@ static void report(struct model *md, struct model_mapping *m, uint64_t *user, ui
 			sd = f->dsum[s];
 			f->dsum[s] = 0;
 		}
-		for (sd |= f->psum[s]; sd; sd &= sd - 1) {
+		sd |= f->psum[s];
+		if (!sd)
+			continue;
+		/* Half the lines or more: the whole stretch in one vectorised pass. */
+		if (!f->atomic && __builtin_popcountll(sd) >= 32) {
+			line = s * 64;
+			words = f->nwords - line * LINE_WORDS;
+			if (words > 64 * LINE_WORDS)
+				words = 64 * LINE_WORDS;
+			report_block(f->dirty + line * LINE_WORDS,
+				     f->psum[s] ? f->pinned + line * LINE_WORDS : NULL,
+				     dst + line * LINE_WORDS, shift, words);
+			continue;
+		}
+		/*
+		 * Scattered lines are cache misses one after the other: ask for
+		 * them all first, so that the misses overlap instead of queueing.
+		 */
+		prefetch_lines(f, sd, f->psum[s], s * 64, dst);
+		for (; sd; sd &= sd - 1) {
 			b = (unsigned int)__builtin_ctzll(sd);
 			line = s * 64 + b;
 			words = f->nwords - line * LINE_WORDS;
 			if (words > LINE_WORDS)
 				words = LINE_WORDS;
-			(f->atomic ? report_line_atomic : report_line)(
-				f->dirty + line * LINE_WORDS,
-				f->psum[s] >> b & 1 ? f->pinned + line * LINE_WORDS : NULL,
-				dst + line * LINE_WORDS, shift, words);
+			if (f->atomic)
+				report_line_atomic(f->dirty + line * LINE_WORDS,
+						   f->psum[s] >> b & 1 ? f->pinned + line * LINE_WORDS : NULL,
+						   dst + line * LINE_WORDS, shift, words);
+			else
+				report_words(f->dirty + line * LINE_WORDS,
+					     f->psum[s] >> b & 1 ? f->pinned + line * LINE_WORDS : NULL,
+					     dst + line * LINE_WORDS, shift, words);
 		}
 	}
 	model_phase_end(md, REPORT, t);

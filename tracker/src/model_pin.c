@@ -104,7 +104,8 @@ static int pin_locked(struct model *md, uint64_t group, uint64_t iova, uint64_t 
 				md->harvest->pin_changed(md, sl->m, sl->page, true);
 		}
 		sl->p->count++;
-		if (md->tracking)
+		/* A harvest that keeps pins itself (pin_changed) reports them without a mark. */
+		if (md->tracking && !md->harvest->pin_changed)
 			md->harvest->mark(md, sl->m, sl->page, 1);
 	}
 	if (!g->scoped) {
