@@ -96,6 +96,10 @@ static uint32_t combine(struct log_range *r, uint32_t n, uint32_t max)
 		/* Strictly smaller: the lowest pair wins a tie, as in the kernel. */
 		for (i = 1; i < n; i++) {
 			gap = r[i].iova - r[i - 1].last;
+#ifdef DT_MUTANT_MERGE_FIRST
+			/* Broken on purpose: the first pair, whatever the gaps (tests/CMakeLists.txt). */
+			gap = i;
+#endif
 			if (gap < best) {
 				best = gap;
 				at = i;

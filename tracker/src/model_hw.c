@@ -67,6 +67,10 @@ static unsigned int io_sizes(const struct model *md, uint64_t io_max, uint64_t *
 	unsigned int n = 0;
 
 	sizes[n++] = md->pgsize;
+#ifdef DT_MUTANT_IO_PAGE_IGNORED
+	/* Broken on purpose: every IO page the container's page, a write dirties 4 KiB only. */
+	return n;
+#endif
 	if (DT_IO_PGSIZE_2M > md->pgsize && DT_IO_PGSIZE_2M <= io_max)
 		sizes[n++] = DT_IO_PGSIZE_2M;
 	if (DT_IO_PGSIZE_1G > md->pgsize && DT_IO_PGSIZE_1G <= io_max)
