@@ -326,6 +326,7 @@ static int finish(struct ds_run *run, struct ds_outdir *od, int status)
 	struct ds_row *rows = NULL;
 	struct ds_downtime *dt = NULL;
 	size_t nrows = 0, ndt = 0;
+	bool summarised = true;
 	int ret;
 
 	if (ds_summarize(&run->result, &rows, &nrows) < 0 ||
@@ -342,10 +343,18 @@ static int finish(struct ds_run *run, struct ds_outdir *od, int status)
 		free(rows);
 		rows = NULL;
 		status = 1;
+		summarised = false;
 	}
 	if (rows)
 		ds_print_table(stdout, &run->result, rows, nrows, dt, ndt);
-	ret = ds_out_finish(od->path, &run->result, rows, nrows, dt, ndt);
+	/*
+	 * A run stopped before its first sample (a signal during the setup)
+	 * still ends with a summary, of no row: ds_out_finish() writes one
+	 * only for a row array, and summarising nothing gives none.
+	 */
+	static struct ds_row no_rows[1];
+	ret = ds_out_finish(od->path, &run->result,
+			    rows || !summarised ? rows : no_rows, nrows, dt, ndt);
 	if (ret == 0)
 		ret = ds_outdir_finish(od);
 	if (ret < 0) {
