@@ -24,13 +24,14 @@ import random
 import sys
 
 LINE_MAX = 4096
-WORD_KEYS = {"prot"}  # values that are words, not numbers
+WORD_KEYS = {"prot", "mode"}  # values that are words, not numbers
+LIST_KEYS = {"ranges"}  # logstart's A:S,A:S,...: each number respelled
 SPACES = [" ", "  ", "\t", " \t ", "\v", "\f", "   "]
 
 
-def spell(v, rng):
+def spell(v, rng, zeros=True):
     """One spelling of the number v (0 <= v < 2**64)."""
-    forms = ["dec", "hex", "HEX", "zeros"]
+    forms = ["dec", "hex", "HEX"] + (["zeros"] if zeros else [])
     suffixes = [(s, 10 * (i + 1)) for i, s in enumerate("KMGT") if v and v % (1 << (10 * (i + 1))) == 0]
     if suffixes:
         forms += ["suffix", "suffix"]
@@ -60,9 +61,7 @@ def parse_number(s):
 # with this value must change nothing (REPLAY.md, docs/semantics.md).
 def defaults(op, keys):
     d = {}
-    if op == "map":
-        d["prot"] = "rw"
-    elif op == "pin":
+    if op == "pin":
         d["prot"] = "rw"
         d["npages"] = 1
     elif op == "unpin":
@@ -70,7 +69,16 @@ def defaults(op, keys):
     elif op == "group":
         d["devices"] = 1
     elif op == "container":
-        d.update(pgsize=4096, dma_limit=65535, v2=1)
+        d.update(pgsize=4096, dma_limit=65535, v2=1, mode="type1", iopgsize=0, maxranges=0)
+    elif op == "map":
+        d["prot"] = "rw"
+        d["iopgsize"] = 0  # the container's, as no iopgsize at all
+    elif op == "hwget":
+        d.update(offset=0, reserved=0)
+        if "flags" not in keys and "noclear" not in keys:
+            d["noclear"] = 0  # one of the two at most: both is a syntax error
+    elif op == "logreport":
+        d["offset"] = 0
     elif op in ("start", "stop"):
         if "flags" not in keys:
             d["flags"] = 1 if op == "start" else 2
@@ -103,7 +111,16 @@ def respell_line(line, rng):
         if k not in keys and rng.random() < 0.3:
             keys[k] = str(v)
     out_pos = [p if not p[0].isdigit() else spell(parse_number(p), rng) for p in pos]
-    items = [(k, v if k in WORD_KEYS else spell(parse_number(v), rng)) for k, v in keys.items()]
+    def value(k, v):
+        if k in WORD_KEYS:
+            return v
+        if k in LIST_KEYS:
+            # short spellings only: a list of 257 ranges must stay under the line limit
+            return ",".join(":".join(spell(parse_number(x), rng, zeros=False) for x in item.split(":"))
+                            for item in v.split(",")) if v else v
+        return spell(parse_number(v), rng)
+
+    items = [(k, value(k, v)) for k, v in keys.items()]
     rng.shuffle(items)
     toks = [op] + out_pos + ["%s=%s" % kv for kv in items]
     lead = rng.choice(SPACES) if rng.random() < 0.2 else ""

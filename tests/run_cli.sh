@@ -73,6 +73,15 @@ check "--cycles" --cycles x
 check "--viommu-group" --viommu-group pci
 check "--iterations" --layout uniform:65535 --iterations 100000
 check "argument" stray
+check "--tracking" --tracking psychic
+check "--io-page-size" --io-page-size 64K --tracking hw
+check "--io-page-size" --io-page-size 2M,2M --tracking hw
+check "--io-page-size" --io-page-size 2M
+check "devwrite" --tracking hw --workload pinned
+check "devwrite" --tracking dmalog --workload iommu
+check "holes" --tracking hw --workload devwrite --layout viommu:16
+check "marking" --tracking hw --workload devwrite --marking during
+check "--stride" --pattern strided --stride 0
 check "--working-set" --workload rw --working-set 0 --device-size 1T
 check "--hugepages" --workload iommu --hugepages thp --device-size 1T --working-set 64G
 if [ "$(grep -c HugePages_Total:.*[1-9] /proc/meminfo)" -eq 0 ]; then

@@ -38,6 +38,11 @@ one thp --layout single --workload rw --hugepages thp --working-set 8M
 one eight-layouts --device-size 4K --pages 1 \
 	--layout single,single,single,single,single,single,single,single
 one sweep --device-size 64M,256M --layout uniform:2,ragged:3 --workload pinned --warmup 1 --cycles 2
+# The second and third modes: a device per IO (or log) page size, the amplification in summary.json.
+one hw-io-pages --layout uniform:2,ragged:3 --workload devwrite --tracking hw --io-page-size 4K,2M,1G
+one dmalog-strided --layout viommu:16 --workload devwrite --tracking dmalog --io-page-size 2M \
+	--pattern strided --stride 64 --threads 2
+one type1-devwrite --layout uniform:2 --workload devwrite,idle
 one viommu-mediated --layout viommu:64 --workload viommu,pinned --viommu-group mediated --churn 4
 echo "run_schema: $n runs, $([ $fail -eq 0 ] && echo valid || echo INVALID)"
 exit $fail

@@ -57,7 +57,7 @@ static void usage(FILE *f)
 		DS_CMP_THRESHOLD * 100);
 }
 
-static int bad(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -69,7 +69,7 @@ static int bad(const char *fmt, ...)
 	return 2;
 }
 
-static void warn(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void warn(const char *fmt, ...)
 {
 	va_list ap;
 

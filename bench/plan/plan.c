@@ -85,6 +85,9 @@ int cmd_plan(int argc, char **argv)
 	in.mappings = o.mappings;
 	in.tracking = o.tracking;
 	in.queries = o.queries;
+	in.io_page_bytes = o.io_page_bytes;
+	in.writes = o.writes;
+	in.amplification = o.amplification;
 	in.cost = cost.model;
 	ret = ds_plan_compute(&in, sizes);
 	if (ret) {

@@ -38,6 +38,17 @@ const char *ds_cost_term_name(enum ds_cost_term t);
 enum ds_plan_tracking {
 	DS_TRACK_PINNED, /* pinned-page scope: what the device dirties, at the dirty rate */
 	DS_TRACK_IOMMU,	 /* out of scope: every mapped page dirty at every harvest */
+	/*
+	 * IOMMU dirty bits (iommufd, hwdirty.h): the device writes at the
+	 * dirty rate, and each write dirties its whole IO page.
+	 */
+	DS_TRACK_HW,
+};
+
+/* How a device's writes fall, for the IO page amplification of DS_TRACK_HW. */
+enum ds_write_pattern {
+	DS_WRITES_RANDOM,     /* uniform over the working set */
+	DS_WRITES_SEQUENTIAL, /* one run through it */
 };
 
 enum ds_plan_queries {
@@ -104,6 +115,10 @@ struct ds_plan_input {
 	enum ds_plan_tracking tracking;
 	enum ds_plan_queries queries;
 	struct ds_cost_model cost;
+	/* DS_TRACK_HW: the IO page, how the writes fall, or a measured amplification (> 0). */
+	uint64_t io_page_bytes;
+	enum ds_write_pattern writes;
+	double amplification;
 };
 
 struct ds_plan_size {
@@ -131,6 +146,16 @@ struct ds_plan_size {
 void ds_harvest_shape(uint64_t device_bytes, uint64_t page_bytes, uint64_t mappings,
 		      enum ds_plan_queries queries, uint64_t pinned_pages,
 		      struct ds_harvest_shape *out);
+
+/*
+ * DS_TRACK_HW: the bytes a harvest reports when the device wrote
+ * @written_bytes (whole pages, distinct) of a working set of @ws_bytes:
+ * every written page's whole IO page of @in->io_page_bytes, counted once
+ * (results/plan.md, "IOMMU dirty bits"). With @in->amplification > 0, that
+ * factor times the bytes written instead (a run's measured amplif.).
+ * Never more than @ws_bytes rounded out to IO pages.
+ */
+double ds_hw_reported_bytes(const struct ds_plan_input *in, double written_bytes, double ws_bytes);
 
 /* The cost model's time for @shape, and whether that is an extrapolation. */
 double ds_cost_predict(const struct ds_cost_model *m, const struct ds_harvest_shape *shape,

@@ -24,6 +24,11 @@ struct ds_plan_opts {
 	uint64_t max_rounds, mappings;
 	enum ds_plan_tracking tracking;
 	enum ds_plan_queries queries;
+	/* --tracking hw: --io-page-size, --write-pattern, --amplification (0: the model's). */
+	uint64_t io_page_bytes;
+	enum ds_write_pattern writes;
+	double amplification;
+	const char *io_page_arg;
 	double cost_ns[DS_TERM_COUNT]; /* NAN: not given */
 	const char *from[DS_PLAN_MAX_RUNS]; /* run folders, in the order given */
 	size_t nfrom;

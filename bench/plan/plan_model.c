@@ -18,7 +18,34 @@ const char *ds_cost_term_name(enum ds_cost_term t)
 
 const char *ds_plan_tracking_name(enum ds_plan_tracking t)
 {
-	return t == DS_TRACK_IOMMU ? "iommu" : "pinned";
+	return t == DS_TRACK_IOMMU ? "iommu" : t == DS_TRACK_HW ? "hw" : "pinned";
+}
+
+double ds_hw_reported_bytes(const struct ds_plan_input *in, double written_bytes, double ws_bytes)
+{
+	const double page = (double)in->page_bytes;
+	const double io = (double)(in->io_page_bytes > in->page_bytes ? in->io_page_bytes
+									: in->page_bytes);
+	double k = io / page, w = written_bytes / page, pages = ws_bytes / page;
+	double nio = ceil(ws_bytes / io), touched;
+
+	if (w <= 0)
+		return 0;
+	if (in->amplification > 0)
+		return fmin(written_bytes * in->amplification, nio * io);
+	if (k <= 1)
+		return written_bytes;
+	if (in->writes == DS_WRITES_SEQUENTIAL) {
+		/* A run of w pages from an unknown offset: ceil(w / k) IO pages, one more if it crosses. */
+		touched = ceil(w / k) + 1;
+	} else {
+		/*
+		 * w distinct pages drawn uniformly from the working set: an IO
+		 * page of k of them is untouched with probability (1 - w/pages)^k.
+		 */
+		touched = nio * (1 - pow(1 - fmin(w / pages, 1), k));
+	}
+	return fmin(touched, nio) * io;
 }
 
 const char *ds_plan_queries_name(enum ds_plan_queries q)
@@ -155,6 +182,11 @@ static void plan_one(const struct ds_plan_input *in, uint64_t device_bytes,
 		rounds++;
 		if (in->tracking == DS_TRACK_IOMMU) {
 			dirty = device;
+		} else if (in->tracking == DS_TRACK_HW) {
+			dirty = (double)in->dirty_rate_bytes_per_s * round_ns / 1e9;
+			dirty = fmin(ceil(fmin(dirty, ws) / page) * page, ws);
+			dirty = ds_hw_reported_bytes(in, dirty, ws);
+			dirty = fmin(fmax(dirty, floor_bytes), device);
 		} else {
 			dirty = (double)in->dirty_rate_bytes_per_s * round_ns / 1e9;
 			dirty = fmin(dirty, ws);

@@ -71,8 +71,15 @@ static void usage(FILE *f)
 		"  --downtime-limit TIME QEMU's downtime-limit [" DEFAULT_LIMIT "]\n"
 		"  --max-rounds N        pre-copy rounds before a forced switchover [%d]\n"
 		"  --tracking T          pinned: the device dirties at --dirty-rate; iommu: type1\n"
-		"                        out of scope, every mapped page dirty at every harvest\n"
+		"                        out of scope, every mapped page dirty at every harvest;\n"
+		"                        hw: IOMMU dirty bits, each write dirties its IO page\n"
 		"                        [pinned]\n"
+		"  --io-page-size SIZE   hw: the IO page (4K, 2M, 1G, ...) [the page size]\n"
+		"  --write-pattern P     hw: random or sequential writes, for the IO pages they\n"
+		"                        touch [random]\n"
+		"  --amplification X     hw: dirty pages reported per page written, as a run\n"
+		"                        measured it (its amplif. column), instead of the\n"
+		"                        pattern's model [the model]\n"
 		"  --queries Q           merged: one GET_BITMAP per device; mapping: one per\n"
 		"                        mapping, as QEMU does behind a vIOMMU [merged]\n"
 		"  --mappings N          mappings the device is cut into, equal sizes [1]\n"
@@ -179,6 +186,10 @@ static int cross_checks(struct ds_plan_opts *o)
 		return ds_plan_bad("--pinned '%s': not a multiple of the page", o->pinned_arg);
 	if (o->harvest && !o->nfrom)
 		return ds_plan_bad("--harvest chooses among the harvests of a run: it needs --from");
+	if (o->tracking != DS_TRACK_HW && (o->io_page_bytes || o->amplification))
+		return ds_plan_bad("--io-page-size and --amplification go with --tracking hw");
+	if (o->io_page_bytes && o->io_page_bytes < o->page_bytes)
+		return ds_plan_bad("--io-page-size '%s': smaller than the page", o->io_page_arg);
 	return 0;
 }
 
@@ -188,6 +199,7 @@ int ds_plan_parse_options(int argc, char **argv, struct ds_plan_opts *o)
 		O_DEVICE_SIZE = 256, O_PAGE_SIZE, O_BANDWIDTH, O_DIRTY_RATE, O_WORKING_SET,
 		O_PINNED, O_STATE_SIZE, O_LIMIT, O_MAX_ROUNDS, O_TRACKING, O_QUERIES, O_MAPPINGS,
 		O_FROM, O_HARVEST, O_COST_CALL, O_COST_BYTE, O_COST_WALK, O_COST_PINNED, O_OUT,
+		O_IO_PAGE, O_WRITES, O_AMPLIFICATION,
 	};
 	static const struct option opts[] = {
 		{"device-size", required_argument, NULL, O_DEVICE_SIZE},
@@ -209,6 +221,9 @@ int ds_plan_parse_options(int argc, char **argv, struct ds_plan_opts *o)
 		{"cost-walk", required_argument, NULL, O_COST_WALK},
 		{"cost-pinned", required_argument, NULL, O_COST_PINNED},
 		{"out", required_argument, NULL, O_OUT},
+		{"io-page-size", required_argument, NULL, O_IO_PAGE},
+		{"write-pattern", required_argument, NULL, O_WRITES},
+		{"amplification", required_argument, NULL, O_AMPLIFICATION},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -281,9 +296,35 @@ int ds_plan_parse_options(int argc, char **argv, struct ds_plan_opts *o)
 				o->tracking = DS_TRACK_PINNED;
 			else if (!strcmp(optarg, "iommu"))
 				o->tracking = DS_TRACK_IOMMU;
+			else if (!strcmp(optarg, "hw"))
+				o->tracking = DS_TRACK_HW;
 			else
-				ret = bad_value("--tracking", optarg, "pinned or iommu");
+				ret = bad_value("--tracking", optarg, "pinned, iommu or hw");
 			break;
+		case O_IO_PAGE:
+			ret = size_opt("--io-page-size", optarg, &o->io_page_bytes, &o->io_page_arg);
+			if (!ret && (!o->io_page_bytes || (o->io_page_bytes & (o->io_page_bytes - 1))))
+				ret = bad_value("--io-page-size", optarg, "must be a power of two");
+			break;
+		case O_WRITES:
+			if (!strcmp(optarg, "random"))
+				o->writes = DS_WRITES_RANDOM;
+			else if (!strcmp(optarg, "sequential"))
+				o->writes = DS_WRITES_SEQUENTIAL;
+			else
+				ret = bad_value("--write-pattern", optarg, "random or sequential");
+			break;
+		case O_AMPLIFICATION: {
+			char *end;
+
+			errno = 0;
+			o->amplification = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->amplification >= 1) ||
+			    o->amplification > 1e12)
+				ret = bad_value("--amplification", optarg,
+						"a number of pages reported per page written, at least 1");
+			break;
+		}
 		case O_QUERIES:
 			if (!strcmp(optarg, "merged"))
 				o->queries = DS_QUERY_MERGED;

@@ -125,6 +125,18 @@ void ds_plan_print(FILE *f, const struct ds_plan_opts *o, const struct ds_plan_c
 		o->limit_arg, (unsigned long long)o->max_rounds, ds_plan_tracking_name(o->tracking),
 		ds_plan_queries_name(o->queries), (unsigned long long)o->mappings,
 		o->mappings == 1 ? "" : "s", ds_format_bytes(b, sizeof(b), (double)o->page_bytes));
+	if (o->tracking == DS_TRACK_HW) {
+		char io[24];
+
+		ds_format_bytes(io, sizeof(io),
+				(double)(o->io_page_bytes ? o->io_page_bytes : o->page_bytes));
+		if (o->amplification > 0)
+			fprintf(f, "IO pages %s, dirty amplification %g (measured)\n", io,
+				o->amplification);
+		else
+			fprintf(f, "IO pages %s, %s writes: each dirties its whole IO page\n", io,
+				o->writes == DS_WRITES_SEQUENTIAL ? "sequential" : "random");
+	}
 	print_cost(f, cost);
 	fputc('\n', f);
 
@@ -325,6 +337,14 @@ static json_t *plan_json(const struct ds_plan_opts *o, const struct ds_plan_cost
 	jset(in, "tracking", json_string(ds_plan_tracking_name(o->tracking)), err);
 	jset(in, "queries", json_string(ds_plan_queries_name(o->queries)), err);
 	jset(in, "mappings", jint(o->mappings), err);
+	if (o->tracking == DS_TRACK_HW) {
+		jset(in, "io_page_bytes", jint(o->io_page_bytes ? o->io_page_bytes : o->page_bytes),
+		     err);
+		jset(in, "write_pattern",
+		     json_string(o->writes == DS_WRITES_SEQUENTIAL ? "sequential" : "random"), err);
+		jset(in, "amplification",
+		     o->amplification > 0 ? json_real(o->amplification) : json_null(), err);
+	}
 	jset(root, "inputs", in, err);
 	jset(root, "cost", cost_json(cost, err), err);
 	jset(root, "sizes", sizes_json(sizes, n, err), err);

@@ -61,7 +61,7 @@ static void usage(FILE *f)
 		"unfinished run folder, a missing file or field, gnuplot missing).\n");
 }
 
-static int bad(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -73,7 +73,7 @@ static int bad(const char *fmt, ...)
 	return 2;
 }
 
-static void warn(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void warn(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -34,6 +34,14 @@ enum op {
 	OP_STOP,
 	OP_GET,
 	OP_INFO,
+	/* docs/semantics.md, "Replay additions": device writes and the second and third modes. */
+	OP_WRITE,
+	OP_HWSTART,
+	OP_HWSTOP,
+	OP_HWGET,
+	OP_LOGSTART,
+	OP_LOGSTOP,
+	OP_LOGREPORT,
 };
 
 /* The keys of the language; each operation accepts a subset. */
@@ -53,6 +61,14 @@ enum key {
 	K_ARGSZ,
 	K_FLAGS,
 	K_DATA,
+	K_MODE,
+	K_IOPGSIZE,
+	K_MAXRANGES,
+	K_LENGTH,
+	K_NOCLEAR,
+	K_RESERVED,
+	K_OFFSET,
+	K_RANGES,
 	K_COUNT
 };
 
@@ -62,6 +78,9 @@ static const char *const key_names[K_COUNT] = {
 	[K_PROT] = "prot",     [K_BITMAP] = "bitmap",	     [K_BYTES] = "bytes",
 	[K_GROUP] = "group",   [K_NPAGES] = "npages",	     [K_LEN] = "len",
 	[K_ARGSZ] = "argsz",   [K_FLAGS] = "flags",	     [K_DATA] = "data",
+	[K_MODE] = "mode",     [K_IOPGSIZE] = "iopgsize",    [K_MAXRANGES] = "maxranges",
+	[K_LENGTH] = "length", [K_NOCLEAR] = "noclear",	     [K_RESERVED] = "reserved",
+	[K_OFFSET] = "offset", [K_RANGES] = "ranges",
 };
 
 #define KEY(k) (1u << (k))
@@ -72,10 +91,14 @@ static const struct op_spec {
 	uint32_t keys;		 /* accepted */
 	uint32_t required;
 } specs[] = {
-	[OP_CONTAINER] = {"container", 0, KEY(K_PGSIZE) | KEY(K_DMA_LIMIT) | KEY(K_V2), 0},
+	[OP_CONTAINER] = {"container", 0,
+			  KEY(K_PGSIZE) | KEY(K_DMA_LIMIT) | KEY(K_V2) | KEY(K_MODE) | KEY(K_IOPGSIZE) |
+				  KEY(K_MAXRANGES),
+			  0},
 	[OP_GROUP] = {"group", 2, KEY(K_DEVICES), 0},
 	[OP_DETACH] = {"detach", 1, 0, 0},
-	[OP_MAP] = {"map", 0, KEY(K_IOVA) | KEY(K_SIZE) | KEY(K_PROT), KEY(K_IOVA) | KEY(K_SIZE)},
+	[OP_MAP] = {"map", 0, KEY(K_IOVA) | KEY(K_SIZE) | KEY(K_PROT) | KEY(K_IOPGSIZE),
+		    KEY(K_IOVA) | KEY(K_SIZE)},
 	[OP_UNMAP] = {"unmap", 0,
 		      KEY(K_IOVA) | KEY(K_SIZE) | KEY(K_BITMAP) | KEY(K_PGSIZE) | KEY(K_BYTES) |
 			      KEY(K_ARGSZ) | KEY(K_FLAGS) | KEY(K_DATA),
@@ -92,7 +115,24 @@ static const struct op_spec {
 			    KEY(K_FLAGS) | KEY(K_DATA),
 		    KEY(K_IOVA) | KEY(K_SIZE)},
 	[OP_INFO] = {"info", 0, 0, 0},
+	[OP_WRITE] = {"write", 0, KEY(K_IOVA) | KEY(K_LEN), KEY(K_IOVA) | KEY(K_LEN)},
+	[OP_HWSTART] = {"hwstart", 0, 0, 0},
+	[OP_HWSTOP] = {"hwstop", 0, 0, 0},
+	[OP_HWGET] = {"hwget", 0,
+		      KEY(K_IOVA) | KEY(K_LENGTH) | KEY(K_PGSIZE) | KEY(K_NOCLEAR) | KEY(K_FLAGS) |
+			      KEY(K_RESERVED) | KEY(K_OFFSET) | KEY(K_DATA),
+		      KEY(K_IOVA) | KEY(K_LENGTH)},
+	[OP_LOGSTART] = {"logstart", 0, KEY(K_RANGES) | KEY(K_PGSIZE), KEY(K_RANGES)},
+	[OP_LOGSTOP] = {"logstop", 0, 0, 0},
+	[OP_LOGREPORT] = {"logreport", 0,
+			  KEY(K_IOVA) | KEY(K_LENGTH) | KEY(K_PGSIZE) | KEY(K_OFFSET) | KEY(K_DATA),
+			  KEY(K_IOVA) | KEY(K_LENGTH)},
 };
+
+/* A line holds at most 4096 bytes, so fewer ranges than this ("0:0," is four). */
+#define RANGES_MAX 1024
+/* The offset of a hwget or logreport bitmap in its buffer: any byte of a page. */
+#define OFFSET_MAX 4095
 
 /*
  * The longest valid line has 9 words (unmap with all 8 of its keys): a
@@ -111,6 +151,8 @@ struct line {
 	uint64_t pos[2];		   /* group: id, kind; detach: id */
 	uint32_t given;			   /* KEY() of the keys present */
 	uint64_t val[K_COUNT];
+	struct dt_dmalog_range ranges[RANGES_MAX]; /* logstart */
+	uint32_t nranges;
 };
 
 /* Memory the replay provides behind one mapping. */
@@ -211,6 +253,51 @@ static int parse_prot(const char *s, bool allow_none, uint64_t *out)
 	return 0;
 }
 
+static int parse_mode(const char *s, uint64_t *out)
+{
+	if (!strcmp(s, "type1"))
+		*out = DT_TRACK_TYPE1;
+	else if (!strcmp(s, "hw"))
+		*out = DT_TRACK_HW;
+	else if (!strcmp(s, "dmalog"))
+		*out = DT_TRACK_DMALOG;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * "A:S,A:S,...": the ranges of a logstart, each number in the one spelling
+ * of numbers; an empty value is no range (the tracker's -EINVAL).
+ */
+static int parse_ranges(struct replay *r, struct line *l, char *s)
+{
+	char *item, *colon, *comma;
+	struct quoted q;
+
+	l->nranges = 0;
+	if (!*s)
+		return 0;
+	for (item = s;; item = comma + 1) {
+		comma = strchr(item, ',');
+		if (comma)
+			*comma = '\0';
+		colon = strchr(item, ':');
+		if (!colon)
+			return syntax(r, "a range is IOVA:LENGTH, not '%s'", quote(&q, item));
+		*colon = '\0';
+		if (l->nranges == RANGES_MAX)
+			return syntax(r, "more than %d ranges", RANGES_MAX);
+		if (ds_parse_u64(item, &l->ranges[l->nranges].iova) < 0)
+			return syntax(r, "malformed number '%s'", quote(&q, item));
+		if (ds_parse_u64(colon + 1, &l->ranges[l->nranges].length) < 0)
+			return syntax(r, "malformed number '%s'", quote(&q, colon + 1));
+		l->nranges++;
+		if (!comma)
+			return 0;
+	}
+}
+
 /* Parse one key=value word into @l; returns 0 or -1 after a message. */
 static int parse_key(struct replay *r, struct line *l, char *word)
 {
@@ -234,10 +321,17 @@ static int parse_key(struct replay *r, struct line *l, char *word)
 			return syntax(r, "bad prot '%s'", quote(&q, eq + 1));
 		return 0;
 	}
+	if (k == K_MODE) {
+		if (parse_mode(eq + 1, &l->val[k]) < 0)
+			return syntax(r, "mode must be type1, hw or dmalog, not '%s'", quote(&q, eq + 1));
+		return 0;
+	}
+	if (k == K_RANGES)
+		return parse_ranges(r, l, eq + 1);
 	/* docs/semantics.md: every other value is a number, spelled as any number */
 	if (ds_parse_u64(eq + 1, &l->val[k]) < 0)
 		return syntax(r, "malformed number '%s'", quote(&q, eq + 1));
-	if ((k == K_V2 || k == K_BITMAP) && l->val[k] > 1)
+	if ((k == K_V2 || k == K_BITMAP || k == K_NOCLEAR) && l->val[k] > 1)
 		return syntax(r, "'%s' must be 0 or 1", word);
 	if (k == K_DATA && l->val[k] != 0)
 		return syntax(r, "'%s' takes only 0 (a NULL pointer)", word);
@@ -334,6 +428,14 @@ static int parse_line(struct replay *r, char *buf, struct line *l)
 		return syntax(r, "flags is a 32-bit number");
 	if ((l->given & KEY(K_DEVICES)) && l->val[K_DEVICES] > UINT32_MAX)
 		return syntax(r, "devices is a 32-bit number");
+	if ((l->given & KEY(K_RESERVED)) && l->val[K_RESERVED] > UINT32_MAX)
+		return syntax(r, "reserved is a 32-bit number");
+	if ((l->given & KEY(K_MAXRANGES)) && l->val[K_MAXRANGES] > UINT32_MAX)
+		return syntax(r, "maxranges is a 32-bit number");
+	if ((l->given & KEY(K_OFFSET)) && l->val[K_OFFSET] > OFFSET_MAX)
+		return syntax(r, "offset is a byte of a page: 0 to %d", OFFSET_MAX);
+	if ((l->given & KEY(K_NOCLEAR)) && (l->given & KEY(K_FLAGS)))
+		return syntax(r, "noclear and flags both say the flags word: give one");
 	return 1;
 }
 
@@ -358,7 +460,8 @@ static void backings_release(struct replay *r, uint64_t first, uint64_t last)
 	}
 }
 
-static int container_new(struct replay *r, uint64_t pgsize, uint64_t limit, bool v2)
+static int container_new(struct replay *r, uint64_t pgsize, uint64_t limit, bool v2,
+			 const struct line *l)
 {
 	struct dt_container_config cfg;
 	struct dt_container *c;
@@ -374,6 +477,11 @@ static int container_new(struct replay *r, uint64_t pgsize, uint64_t limit, bool
 	cfg.pgsize = pgsize;
 	cfg.dma_limit = (uint32_t)limit;
 	cfg.v2 = v2;
+	if (l) {
+		cfg.mode = (enum dt_track_mode)get_or(l, K_MODE, DT_TRACK_TYPE1);
+		cfg.io_pgsize = get_or(l, K_IOPGSIZE, 0);
+		cfg.log_max_ranges = (uint32_t)get_or(l, K_MAXRANGES, 0);
+	}
 	ret = dt_container_create(&cfg, &c);
 	if (ret < 0)
 		return ret;
@@ -402,6 +510,15 @@ static bool within_cap(const struct replay *r, uint64_t len)
 	return !r->max_alloc || len <= r->max_alloc;
 }
 
+/* MAP_DMA, with the IO page size when the line gives one. */
+static int map_call(struct replay *r, const struct line *l, uint64_t iova, uint64_t size,
+		    uint64_t vaddr, uint32_t prot)
+{
+	if (l->given & KEY(K_IOPGSIZE))
+		return dt_dma_map_io(r->c, iova, size, vaddr, prot, l->val[K_IOPGSIZE]);
+	return dt_dma_map(r->c, iova, size, vaddr, prot);
+}
+
 static int do_map(struct replay *r, const struct line *l)
 {
 	uint64_t iova = l->val[K_IOVA], size = l->val[K_SIZE];
@@ -421,7 +538,7 @@ static int do_map(struct replay *r, const struct line *l)
 	}
 	if (!b.mem) {
 		/* Let the tracker's own verdict come first, then say no memory. */
-		ret = dt_dma_map(r->c, iova, size, 0, prot);
+		ret = map_call(r, l, iova, size, 0, prot);
 		if (ret == 0) {
 			dt_unmap(r->c, iova, size, NULL);
 			ret = -ENOMEM;
@@ -435,7 +552,7 @@ static int do_map(struct replay *r, const struct line *l)
 		return -ENOMEM;
 	}
 	r->backings = bs;
-	ret = dt_dma_map(r->c, iova, size, vaddr, prot);
+	ret = map_call(r, l, iova, size, vaddr, prot);
 	if (ret < 0)
 		munmap(b.mem, b.len);
 	else
@@ -462,19 +579,22 @@ static bool buffer_refused(uint64_t bytes, const uint64_t *bm)
 	return bytes && bytes <= DT_DIRTY_BITMAP_SIZE_MAX && !bm;
 }
 
-/* Print " set=" and the set bits of @bytes bytes at @buf. */
-static void print_set(FILE *out, const uint64_t *buf, uint64_t bytes)
+/* Print " set=" and the set bits of @bytes bytes at @buf (any byte: hwget's may be odd). */
+static void print_set(FILE *out, const void *buf, uint64_t bytes)
 {
-	const uint8_t *b = (const uint8_t *)buf;
-	uint64_t bits = bytes * 8, i = 0, start;
+	const uint8_t *b = buf;
+	uint64_t bits = bytes * 8, i = 0, start, word;
 	bool first = true;
 
 	fputs(" set=", out);
 	while (i < bits) {
 		/* Skip clean words quickly: a 256 MiB bitmap has 2^31 bits. */
-		if (i % 64 == 0 && i + 64 <= bits && !buf[i / 64]) {
-			i += 64;
-			continue;
+		if (i % 64 == 0 && i + 64 <= bits) {
+			memcpy(&word, b + i / 8, sizeof(word));
+			if (!word) {
+				i += 64;
+				continue;
+			}
 		}
 		if (!(b[i / 8] & (1u << (i % 8)))) {
 			i++;
@@ -492,6 +612,27 @@ static void print_set(FILE *out, const uint64_t *buf, uint64_t bytes)
 		fputs("none", out);
 }
 
+/* " logged=" and the ranges the device logs after a logstart (merged), or "none". */
+static void print_logged(struct replay *r)
+{
+	struct dt_dmalog_range *ranges;
+	int n = dt_dmalog_ranges(r->c, NULL, 0), i;
+
+	fputs(" logged=", r->out);
+	ranges = n > 0 ? calloc((size_t)n, sizeof(*ranges)) : NULL;
+	if (ranges)
+		n = dt_dmalog_ranges(r->c, ranges, (size_t)n);
+	if (!ranges || n <= 0) {
+		fputs(n > 0 ? "?" : "none", r->out);
+		free(ranges);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		fprintf(r->out, "%s0x%" PRIx64 ":0x%" PRIx64, i ? "," : "", ranges[i].iova,
+			ranges[i].length);
+	free(ranges);
+}
+
 /* Run one line; print its result after " -> ". */
 static void run_line(struct replay *r, const struct line *l)
 {
@@ -500,14 +641,16 @@ static void run_line(struct replay *r, const struct line *l)
 	struct dt_info info;
 	uint64_t *bm = NULL, bytes = 0, npages, pgsize;
 	bool show_bitmap = false, show_unmapped = false, show_info = false, refused = false;
-	uint8_t *data = NULL;
+	bool show_logged = false;
+	uint8_t *data = NULL, *hbuf = NULL, *hdata = NULL;
+	uint64_t htotal = 0;
 	int ret;
 
 	pgsize = get_or(l, K_PGSIZE, r->pgsize);
 	switch (l->op) {
 	case OP_CONTAINER:
 		ret = container_new(r, get_or(l, K_PGSIZE, 4096),
-				    get_or(l, K_DMA_LIMIT, DT_DMA_LIMIT_DEFAULT), get_or(l, K_V2, 1));
+				    get_or(l, K_DMA_LIMIT, DT_DMA_LIMIT_DEFAULT), get_or(l, K_V2, 1), l);
 		break;
 	case OP_GROUP:
 		ret = dt_group_attach(r->c, l->pos[0], (enum dt_group_kind)l->pos[1],
@@ -591,6 +734,54 @@ static void run_line(struct replay *r, const struct line *l)
 		ret = dt_info_get(r->c, &info);
 		show_info = true;
 		break;
+	case OP_WRITE:
+		ret = dt_device_write(r->c, l->val[K_IOVA], l->val[K_LEN]);
+		break;
+	case OP_HWSTART:
+	case OP_HWSTOP:
+		ret = dt_hw_set_dirty_tracking(r->c, l->op == OP_HWSTART);
+		break;
+	case OP_HWGET:
+	case OP_LOGREPORT:
+		/*
+		 * The bitmap: the bitmap bytes of length/pgsize pages (whole
+		 * words, as the kernel pins them) at @offset into a zero-filled
+		 * buffer; NULL with data=0, or when it has no byte at all.
+		 */
+		npages = pgsize ? l->val[K_LENGTH] / pgsize : 0;
+		bytes = dt_bitmap_bytes(npages);
+		htotal = get_or(l, K_OFFSET, 0) + bytes;
+		if (!(l->given & KEY(K_DATA)) && htotal) {
+			hbuf = bytes <= DT_DIRTY_BITMAP_SIZE_MAX && within_cap(r, htotal) ? anon(htotal)
+											 : NULL;
+			refused = !hbuf;
+			hdata = hbuf ? hbuf + get_or(l, K_OFFSET, 0) : NULL;
+		}
+		if (l->op == OP_HWGET) {
+			struct dt_hw_dirty_bitmap q = {
+				.flags = (uint32_t)get_or(l, K_FLAGS,
+							  get_or(l, K_NOCLEAR, 0) ? DT_HW_GET_DIRTY_NO_CLEAR
+										  : 0),
+				.reserved = (uint32_t)get_or(l, K_RESERVED, 0),
+				.iova = l->val[K_IOVA],
+				.length = l->val[K_LENGTH],
+				.page_size = pgsize,
+				.data = hdata,
+			};
+
+			ret = dt_hw_dirty_bitmap(r->c, &q);
+		} else {
+			ret = dt_dmalog_report(r->c, l->val[K_IOVA], l->val[K_LENGTH], pgsize, hdata);
+		}
+		show_bitmap = true;
+		break;
+	case OP_LOGSTART:
+		ret = dt_dmalog_start(r->c, l->ranges, l->nranges, pgsize);
+		show_logged = true;
+		break;
+	case OP_LOGSTOP:
+		ret = dt_dmalog_stop(r->c);
+		break;
 	default:
 		ret = -EINVAL;
 	}
@@ -616,8 +807,12 @@ static void run_line(struct replay *r, const struct line *l)
 			fprintf(r->out, " unmapped=0x%" PRIx64, u.size);
 		if (show_bitmap && bm)
 			print_set(r->out, bm, bytes);
+		else if (show_bitmap && hdata)
+			print_set(r->out, hdata, bytes);
 		else if (show_bitmap)
 			fputs(" set=none", r->out);
+		if (show_logged)
+			print_logged(r);
 		if (show_info)
 			fprintf(r->out, " pgsize_bitmap=0x%" PRIx64 " max_bitmap_bytes=%" PRIu64,
 				info.migration.pgsize_bitmap, info.migration.max_dirty_bitmap_size);
@@ -625,6 +820,8 @@ static void run_line(struct replay *r, const struct line *l)
 	fputc('\n', r->out);
 	if (bm)
 		munmap(bm, bytes);
+	if (hbuf)
+		munmap(hbuf, htotal);
 }
 
 enum read_result { LINE_OK, LINE_EOF, LINE_TOO_LONG, LINE_NUL, LINE_READ_ERROR };
@@ -701,7 +898,7 @@ int ds_replay_stream(const struct ds_replay_config *cfg, FILE *in, const char *n
 
 	if (bad_line)
 		*bad_line = 0;
-	ret = container_new(&r, 4096, DT_DMA_LIMIT_DEFAULT, true);
+	ret = container_new(&r, 4096, DT_DMA_LIMIT_DEFAULT, true, NULL);
 	if (ret < 0) {
 		fprintf(err, "dirtyscope replay: cannot create a %s container with harvest %s%s%s: %s\n",
 			quote(&q, r.backend), quote(&q, r.harvest), r.compat ? " and compat " : "",

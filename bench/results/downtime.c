@@ -34,23 +34,32 @@ static uint64_t median_of(uint64_t *v, size_t n)
 
 /*
  * Per steady iteration of (@harvest, @device), the summed time, dirty pages
- * and calls of its @query harvests. Returns how many iterations had any.
+ * and calls of its @query harvests, and (@written not NULL) the pages the
+ * workload step just before them wrote (a DIRTY sample's pages: 0 when
+ * nothing counted).
+ * Returns how many iterations had any.
  */
 static size_t per_iteration(const struct ds_result *r, unsigned int harvest, unsigned int device,
-			    enum ds_request query, uint64_t *ns, uint64_t *dirty, uint64_t *calls)
+			    enum ds_request query, uint64_t *ns, uint64_t *dirty, uint64_t *calls,
+			    uint64_t *written)
 {
 	size_t i, n = 0;
 	uint32_t it = 0;
+	uint64_t last_written = 0;
 
 	for (i = 0; i < r->nsamples; i++) {
 		const struct ds_sample *s = &r->samples[i];
 
+		if (s->harvest == harvest && s->device == device && s->op == DS_OP_DIRTY)
+			last_written = s->pages;
 		if (s->harvest != harvest || s->device != device || s->op != DS_OP_GET_BITMAP ||
 		    s->request != query || s->stage != DS_STAGE_STEADY)
 			continue;
 		if (!n || s->iteration != it) {
 			it = s->iteration;
 			ns[n] = dirty[n] = calls[n] = 0;
+			if (written)
+				written[n] = last_written;
 			n++;
 		}
 		ns[n - 1] += s->ns;
@@ -65,8 +74,9 @@ int ds_downtime_estimate(const struct ds_result *r, struct ds_downtime **out, si
 	static const enum ds_request queries[] = {DS_REQ_MAPPING, DS_REQ_MERGED};
 	const struct ds_downtime_params *p = &r->downtime;
 	struct ds_downtime *dt = NULL, *grown;
-	uint64_t *ns = NULL, *dirty = NULL, *calls = NULL;
-	size_t n = 0, h, d, q, iters;
+	uint64_t *ns = NULL, *dirty = NULL, *calls = NULL, *written = NULL;
+	size_t n = 0, h, d, q, iters, k, namp;
+	bool counted = false;
 	int ret = -ENOMEM;
 
 	*out = NULL;
@@ -79,6 +89,18 @@ int ds_downtime_estimate(const struct ds_result *r, struct ds_downtime **out, si
 	calls = malloc(r->nsamples * sizeof(*calls));
 	if (!ns || !dirty || !calls)
 		goto done;
+	/*
+	 * The pages written, only when a workload counted them: a run that
+	 * fills its memory with samples must still be summarised.
+	 */
+	for (k = 0; k < r->nsamples && !counted; k++)
+		counted = r->samples[k].op == DS_OP_DIRTY && r->samples[k].pages &&
+			  r->samples[k].stage != DS_STAGE_CHURN;
+	if (counted) {
+		written = malloc(r->nsamples * sizeof(*written));
+		if (!written)
+			goto done;
+	}
 	for (h = 0; h < r->nharvests; h++) {
 		for (d = 0; d < r->ndevices; d++) {
 			for (q = 0; q < 2; q++) {
@@ -89,10 +111,24 @@ int ds_downtime_estimate(const struct ds_result *r, struct ds_downtime **out, si
 				};
 
 				iters = per_iteration(r, (unsigned int)h, (unsigned int)d, queries[q], ns,
-						      dirty, calls);
+						      dirty, calls, written);
 				if (!iters)
 					continue;
 				e.calls = median_of(calls, iters);
+				/*
+				 * The amplification of each interval that wrote, in
+				 * thousandths so that the median stays an integer's;
+				 * in @calls, which is done with (the medians sort).
+				 */
+				for (k = namp = 0; written && k < iters; k++)
+					if (written[k])
+						calls[namp++] = (dirty[k] * 1000 + written[k] / 2) /
+								written[k];
+				if (namp) {
+					e.has_written = true;
+					e.written_pages = median_of(written, iters);
+					e.amplification = (double)median_of(calls, namp) / 1000;
+				}
 				e.final_harvest_ns = median_of(ns, iters);
 				e.dirty_pages = median_of(dirty, iters);
 				e.dirty_bytes = e.dirty_pages * p->pgsize;
@@ -122,5 +158,6 @@ done:
 	free(ns);
 	free(dirty);
 	free(calls);
+	free(written);
 	return ret;
 }

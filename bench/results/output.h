@@ -52,6 +52,15 @@ struct ds_downtime {
 	bool all_dirty, fits;
 	uint64_t transfer_ns, state_ns, downtime_ns, qemu_expected_downtime_ns;
 	double tracking_share;
+	/*
+	 * What the device really wrote in a harvest interval (a workload that
+	 * counts it: devwrite), and the dirty amplification: pages reported /
+	 * pages written, the median over the iterations. has_written false
+	 * when no workload counted.
+	 */
+	bool has_written;
+	uint64_t written_pages;
+	double amplification;
 };
 
 /*

@@ -452,6 +452,10 @@ static json_t *downtime_json(const struct ds_result *r, const struct ds_downtime
 		jset(e, "qemu_expected_downtime_ns", ju64(d->qemu_expected_downtime_ns, err), err);
 		jset(e, "tracking_share", json_real(d->tracking_share), err);
 		jset(e, "fits", json_boolean(d->fits), err);
+		if (d->has_written) {
+			jset(e, "written_pages", ju64(d->written_pages, err), err);
+			jset(e, "amplification", json_real(d->amplification), err);
+		}
 		jappend(arr, e, err);
 	}
 	jset(o, "estimates", arr, err);

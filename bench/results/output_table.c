@@ -236,9 +236,13 @@ static void print_downtime(FILE *f, const struct ds_result *r, const struct ds_d
 	const struct ds_downtime_params *p = &r->downtime;
 	char buf[32];
 	size_t i;
-	bool all = false;
+	bool all = false, amp = false;
 
 	char state[32], limit[32];
+
+	/* A workload that counted what it wrote: the amplification columns. */
+	for (i = 0; i < ndt; i++)
+		amp |= dt[i].has_written;
 
 	fprintf(f, "\ndowntime at switchover: link %.3g Gbit/s (%.3g GB/s), device state %s, limit %s\n",
 		(double)p->bandwidth_bytes_per_s * 8 / 1e9, (double)p->bandwidth_bytes_per_s / 1e9,
@@ -253,6 +257,10 @@ static void print_downtime(FILE *f, const struct ds_result *r, const struct ds_d
 	cell(f, "qemu est", 8, true, false);
 	cell(f, "tracking", 8, true, false);
 	cell(f, "fits", 4, false, false);
+	if (amp) {
+		cell(f, "written", 9, true, false);
+		cell(f, "amplif.", 8, true, false);
+	}
 	fputc('\n', f);
 	for (i = 0; i < ndt; i++) {
 		const struct ds_downtime *d = &dt[i];
@@ -274,12 +282,25 @@ static void print_downtime(FILE *f, const struct ds_result *r, const struct ds_d
 		snprintf(buf, sizeof(buf), "%.1f%%", 100.0 * d->tracking_share);
 		cell(f, buf, 8, true, false);
 		cell(f, d->fits ? "yes" : "NO", 4, false, false);
+		if (amp) {
+			cell(f, d->has_written ? human_bytes(buf, sizeof(buf), d->written_pages * p->pgsize)
+					       : "-",
+			     9, true, false);
+			if (d->has_written)
+				snprintf(buf, sizeof(buf), "%.1fx", d->amplification);
+			cell(f, d->has_written ? buf : "-", 8, true, false);
+		}
 		fputc('\n', f);
 		all |= d->all_dirty;
 	}
 	fprintf(f, "(harvest: the median time of the final harvest asked that way; dirty: what one "
 		   "harvest interval dirtied; qemu est: QEMU's expected_downtime, dirty / bandwidth; "
 		   "tracking: the harvest's share of the downtime)\n");
+	if (amp)
+		fprintf(f, "(written: the distinct 4 KiB pages the device wrote in that interval; "
+			   "amplif.: dirty pages reported / pages written, the dirty amplification: "
+			   "a write dirties its whole IO page (hw) or tracking page (dmalog), and type1 "
+			   "reports every page)\n");
 	if (all)
 		fprintf(f, "* every page reported dirty: type1 with an IOMMU-backed device and no "
 			   "pinned-page scope cannot tell what the device wrote, so the whole device "

@@ -53,7 +53,8 @@ static const char *group_name(const struct ds_run_opts *o)
 	for (i = 0; i < o->nworkloads; i++) {
 		const char *n = o->workloads[i]->name;
 
-		if (!strcmp(n, "iommu") || (!strcmp(n, "viommu") && o->viommu_group == DT_GROUP_IOMMU))
+		if (!strcmp(n, "iommu") || !strcmp(n, "devwrite") ||
+		    (!strcmp(n, "viommu") && o->viommu_group == DT_GROUP_IOMMU))
 			iommu = true;
 		else if (!strcmp(n, "viommu") || !strcmp(n, "pinned") || !strcmp(n, "rw"))
 			mediated = true;
@@ -61,8 +62,14 @@ static const char *group_name(const struct ds_run_opts *o)
 	return iommu && mediated ? "iommu+mediated" : iommu ? "iommu" : mediated ? "mediated" : "none";
 }
 
+/* "4K", "2M", "1G": an IO page size in a device's label. */
+static const char *io_name(uint64_t io)
+{
+	return io == DT_IO_PGSIZE_1G ? "1G" : io == DT_IO_PGSIZE_2M ? "2M" : "4K";
+}
+
 static int setup_device(struct ds_run *run, size_t i, uint64_t size, const struct ds_layout *l,
-			uint64_t iova_base)
+			uint64_t iova_base, uint64_t io_pgsize)
 {
 	const struct ds_run_opts *o = run->opts;
 	struct ds_run_device *d = &run->devices[i];
@@ -77,6 +84,7 @@ static int setup_device(struct ds_run *run, size_t i, uint64_t size, const struc
 	d->size = size;
 	d->iova_base = iova_base;
 	d->pages = size / DS_PGSIZE;
+	d->io_pgsize = io_pgsize;
 	ret = ds_layout_build(&d->layout, size, DS_PGSIZE, iova_base, o->seed + i, &d->initial,
 			      &d->ninitial, &why);
 	if (ret < 0)
@@ -127,6 +135,7 @@ static int setup_device(struct ds_run *run, size_t i, uint64_t size, const struc
 				.hot_share = o->hot_share,
 				.working_set = o->working_set / DS_PGSIZE,
 				.rw_bytes = o->rw_bytes,
+				.stride = o->stride,
 				.churn = o->churn,
 				/* Distinct group ids per device and workload. */
 				.group = 100 * (i + 1) + k,
@@ -136,7 +145,12 @@ static int setup_device(struct ds_run *run, size_t i, uint64_t size, const struc
 		}
 		in->nwl = o->nworkloads;
 	}
-	snprintf(info.layout, sizeof(info.layout), "%s", d->layout.name);
+	/* hw and dmalog devices carry their IO (or tracking) page size: "uniform:8@2M". */
+	if (o->tracking == DT_TRACK_TYPE1)
+		snprintf(info.layout, sizeof(info.layout), "%s", d->layout.name);
+	else
+		snprintf(info.layout, sizeof(info.layout), "%.24s@%s", d->layout.name,
+			 io_name(io_pgsize));
 	snprintf(info.group, sizeof(info.group), "%s", group_name(o));
 	info.device_bytes = size;
 	info.mappings = d->ninitial;
@@ -215,19 +229,23 @@ static int setup_devices(struct ds_run *run)
 {
 	const struct ds_run_opts *o = run->opts;
 	uint64_t iova = DS_IOVA_BASE;
-	size_t s, l, i = 0;
+	size_t s, l, k, i = 0;
 	int ret;
 
-	run->devices = calloc(o->nsizes * o->nlayouts, sizeof(*run->devices));
+	run->devices = calloc(o->nsizes * o->nlayouts * o->nio, sizeof(*run->devices));
 	if (!run->devices)
 		return ds_run_bad("out of memory");
+	/* Each IO page size a device of its own, side by side: the same writes, other reports. */
 	for (s = 0; s < o->nsizes; s++) {
-		for (l = 0; l < o->nlayouts; l++, i++) {
-			ret = setup_device(run, i, o->sizes[s], &o->layouts[l], iova);
-			run->ndevices = i + 1;
-			if (ret)
-				return ret;
-			iova += (o->sizes[s] + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+		for (l = 0; l < o->nlayouts; l++) {
+			for (k = 0; k < o->nio; k++, i++) {
+				ret = setup_device(run, i, o->sizes[s], &o->layouts[l], iova,
+						   o->io_pgsizes[k]);
+				run->ndevices = i + 1;
+				if (ret)
+					return ret;
+				iova += (o->sizes[s] + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+			}
 		}
 	}
 	return 0;
@@ -257,6 +275,12 @@ static void print_header(const struct ds_run_opts *o, size_t ndevices)
 	printf(", workload ");
 	for (i = 0; i < o->nworkloads; i++)
 		printf("%s%s", i ? "," : "", o->workloads[i]->name);
+	if (o->tracking != DT_TRACK_TYPE1) {
+		printf(", tracking %s, %s ", o->tracking == DT_TRACK_HW ? "hw" : "dmalog",
+		       o->tracking == DT_TRACK_HW ? "IO pages" : "log pages");
+		for (i = 0; i < o->nio; i++)
+			printf("%s%s", i ? "," : "", io_name(o->io_pgsizes[i]));
+	}
 	printf(", %llu+%llu iterations, seed %llu\n", (unsigned long long)o->warmup,
 	       (unsigned long long)o->iterations, (unsigned long long)o->seed);
 	fflush(stdout);
@@ -289,7 +313,8 @@ static void start_result(struct ds_run *run, const struct ds_run_opts *o)
 	r->profile_iterations = o->profile_iterations;
 	r->cycles = o->cycles;
 	r->downtime = o->downtime;
-	r->all_dirty = any_unscoped(o);
+	/* Only type1 cannot tell what a device behind the IOMMU wrote. */
+	r->all_dirty = o->tracking == DT_TRACK_TYPE1 && any_unscoped(o);
 	if (gmtime_r(&now, &tm))
 		strftime(r->created_utc, sizeof(r->created_utc), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	r->command_line = json_array();
@@ -304,6 +329,7 @@ static int finish(struct ds_run *run, struct ds_outdir *od, int status)
 	struct ds_row *rows = NULL;
 	struct ds_downtime *dt = NULL;
 	size_t nrows = 0, ndt = 0;
+	bool summarised = true;
 	int ret;
 
 	if (ds_summarize(&run->result, &rows, &nrows) < 0 ||
@@ -320,10 +346,18 @@ static int finish(struct ds_run *run, struct ds_outdir *od, int status)
 		free(rows);
 		rows = NULL;
 		status = 1;
+		summarised = false;
 	}
 	if (rows)
 		ds_print_table(stdout, &run->result, rows, nrows, dt, ndt);
-	ret = ds_out_finish(od->path, &run->result, rows, nrows, dt, ndt);
+	/*
+	 * A run stopped before its first sample (a signal during the setup)
+	 * still ends with a summary, of no row: ds_out_finish() writes one
+	 * only for a row array, and summarising nothing gives none.
+	 */
+	static struct ds_row no_rows[1];
+	ret = ds_out_finish(od->path, &run->result,
+			    rows || !summarised ? rows : no_rows, nrows, dt, ndt);
 	if (ret == 0)
 		ret = ds_outdir_finish(od);
 	if (ret < 0) {

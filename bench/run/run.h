@@ -29,6 +29,7 @@
 #define DS_MAX_SIZES 16
 #define DS_MAX_LAYOUTS 8
 #define DS_MAX_WORKLOADS 4
+#define DS_MAX_IO_PGSIZES 3
 
 struct ds_run_opts {
 	const char *backend;
@@ -59,6 +60,11 @@ struct ds_run_opts {
 	struct ds_downtime_params downtime;
 	/* --marking during: workload threads mark while the harvests run. */
 	bool marking_during;
+	/* --tracking: the containers' mode; --io-page-size: one device per size (hw, dmalog). */
+	enum dt_track_mode tracking;
+	uint64_t io_pgsizes[DS_MAX_IO_PGSIZES];
+	size_t nio;
+	uint64_t stride; /* --stride, pages */
 	const char *out;
 	bool force;
 	bool progress;
@@ -91,6 +97,8 @@ struct ds_run_device {
 	uint64_t size;
 	uint64_t iova_base;
 	uint64_t pages; /* of the IOVA window: the merged request's size */
+	/* hw: the largest IO page of its mappings; dmalog: the log's tracking page; type1: 4 KiB. */
+	uint64_t io_pgsize;
 	struct ds_region region; /* the memory, shared by every harvest's container */
 	struct ds_mapping *initial; /* the layout */
 	size_t ninitial;

@@ -156,6 +156,24 @@ static uint64_t merged_bytes(const struct ds_device *dev, uint64_t base)
 	return words * 8;
 }
 
+/*
+ * The harvest of [iova, iova+size) at 4 KiB into @bm, by the tracking the
+ * run was asked for: type1's GET_BITMAP, the IOMMU's GET_DIRTY_BITMAP, or
+ * the device's REPORT (each writes the same bits for the same dirt).
+ */
+static int harvest_call(struct ds_run *run, struct dt_container *c, uint64_t iova, uint64_t size,
+			const struct dt_bitmap *bm)
+{
+	switch (run->opts->tracking) {
+	case DT_TRACK_HW:
+		return dt_hw_get_dirty_bitmap(c, iova, size, DS_PGSIZE, 0, bm->data);
+	case DT_TRACK_DMALOG:
+		return dt_dmalog_report(c, iova, size, DS_PGSIZE, bm->data);
+	default:
+		return dt_get_bitmap(c, iova, size, bm);
+	}
+}
+
 /* Time one GET_BITMAP into the zero-filled user buffer, with its floor and dirty count. */
 static int timed_get(struct ds_run *run, struct ds_run_device *d, uint64_t iova, uint64_t size,
 		     enum ds_request req, enum ds_path path, uint32_t mapping, uint64_t written)
@@ -177,10 +195,12 @@ static int timed_get(struct ds_run *run, struct ds_run_device *d, uint64_t iova,
 
 	memset(run->user, 0, bytes);
 	t0 = ds_now_ns();
-	ret = dt_get_bitmap(c, iova, size, &bm);
+	ret = harvest_call(run, c, iova, size, &bm);
 	t1 = ds_now_ns();
 	if (ret < 0)
-		return fail(run, ret, "GET_BITMAP");
+		return fail(run, ret, run->opts->tracking == DT_TRACK_HW       ? "GET_DIRTY_BITMAP"
+				      : run->opts->tracking == DT_TRACK_DMALOG ? "DMA_LOGGING_REPORT"
+									       : "GET_BITMAP");
 	if (run->profiling)
 		return 0;
 	s.ns = t1 - t0;
@@ -236,8 +256,20 @@ static int timed_unmap(struct ds_run *run, struct ds_run_device *d, uint64_t iov
 	if (tracking)
 		memset(run->user, 0, bytes);
 	t0 = ds_now_ns();
-	ret = tracking ? dt_unmap_bitmap(c, iova, size, &bm, &unmapped)
-		       : dt_unmap(c, iova, size, &unmapped);
+	if (!tracking || run->opts->tracking == DT_TRACK_TYPE1) {
+		ret = tracking ? dt_unmap_bitmap(c, iova, size, &bm, &unmapped)
+			       : dt_unmap(c, iova, size, &unmapped);
+	} else if (run->opts->tracking == DT_TRACK_HW) {
+		/* iommufd has no bitmap on unmap: GET the range, then unmap it, as QEMU does. */
+		ret = harvest_call(run, c, iova, size, &bm);
+		if (ret == 0)
+			ret = dt_unmap(c, iova, size, &unmapped);
+	} else {
+		/* A device's log outlives the mapping: unmap, then REPORT, as QEMU does. */
+		ret = dt_unmap(c, iova, size, &unmapped);
+		if (ret == 0)
+			ret = harvest_call(run, c, iova, size, &bm);
+	}
 	t1 = ds_now_ns();
 	if (ret < 0)
 		return fail(run, ret, tracking ? "UNMAP_DMA with bitmap" : "UNMAP_DMA");
@@ -331,6 +363,9 @@ static int dirty(struct ds_run *run, struct ds_run_device *d)
 		s.ns += ds_now_ns() - t0;
 		if (ret < 0)
 			return fail(run, ret, wl->ops->name);
+		/* What the device really wrote this step: the amplification's denominator. */
+		if (wl->ops->written)
+			s.pages += wl->ops->written(wl->state);
 		ret = churn(run, d, wl, true);
 		if (ret < 0)
 			return ret;
@@ -393,13 +428,62 @@ static void teardown_workloads(struct ds_run_instance *in)
 	}
 }
 
+/*
+ * The ranges a device logs: its mappings, rounded out to the tracking page
+ * and joined where they touch; past the kernel's 256, the whole window, as
+ * QEMU asks for one range below 4 GiB and one above. Returns the count.
+ */
+static uint32_t log_ranges(const struct ds_run_device *d, const struct ds_device *dev,
+			   struct dt_dmalog_range *r)
+{
+	uint64_t t = d->io_pgsize, lo, hi;
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; i < dev->nmappings; i++) {
+		lo = dev->mappings[i].iova / t * t;
+		hi = (dev->mappings[i].iova + dev->mappings[i].size + t - 1) / t * t;
+		if (n && lo <= r[n - 1].iova + r[n - 1].length) {
+			if (hi > r[n - 1].iova + r[n - 1].length)
+				r[n - 1].length = hi - r[n - 1].iova;
+			continue;
+		}
+		if (n == DT_DMALOG_RANGES_MAX) {
+			r[0].iova = d->iova_base / t * t;
+			r[0].length = (d->iova_base + d->size + t - 1) / t * t - r[0].iova;
+			return 1;
+		}
+		r[n++] = (struct dt_dmalog_range){lo, hi - lo};
+	}
+	return n;
+}
+
+/* START or STOP of the tracking the run was asked for. */
+static int dirty_call(struct ds_run *run, struct ds_run_device *d, enum ds_op op)
+{
+	struct dt_container *c = cont(run, d);
+	struct dt_dmalog_range r[DT_DMALOG_RANGES_MAX];
+
+	switch (run->opts->tracking) {
+	case DT_TRACK_HW:
+		return dt_hw_set_dirty_tracking(c, op == DS_OP_START);
+	case DT_TRACK_DMALOG:
+		if (op == DS_OP_STOP)
+			return dt_dmalog_stop(c);
+		return dt_dmalog_start(c, r, log_ranges(d, &d->inst[run->harvest].dev, r),
+				       d->io_pgsize);
+	default:
+		return op == DS_OP_START ? dt_dirty_start(c) : dt_dirty_stop(c);
+	}
+}
+
 static int timed_dirty_call(struct ds_run *run, struct ds_run_device *d, enum ds_op op)
 {
 	struct ds_sample s = {.op = (uint8_t)op, .device = d->index, .pages = d->pages};
 	uint64_t t0 = ds_now_ns();
 	int ret;
 
-	ret = op == DS_OP_START ? dt_dirty_start(cont(run, d)) : dt_dirty_stop(cont(run, d));
+	ret = dirty_call(run, d, op);
 	s.ns = ds_now_ns() - t0;
 	if (ret < 0)
 		return fail(run, ret, op == DS_OP_START ? "dirty START" : "dirty STOP");
@@ -768,7 +852,8 @@ static int measure(struct ds_run *run)
 		ret = each_harvest(run, iteration);
 	}
 	run->iteration = 0;
-	if (ret == 0 && o->profile_iterations)
+	/* The profiler times the phases of the type1 harvests; the other modes have none. */
+	if (ret == 0 && o->profile_iterations && o->tracking == DT_TRACK_TYPE1)
 		ret = each_harvest(run, profile_one);
 	run->stage = DS_STAGE_CYCLE;
 	for (i = 1; i <= o->cycles && ret == 0 && !stopped(run); i++) {
@@ -832,6 +917,9 @@ int ds_run_measure(struct ds_run *run)
 			cfg.harvest = o->harvests[h];
 			/* Markers that run during harvests need the lock-free marking path. */
 			cfg.concurrent = o->marking_during;
+			cfg.mode = o->tracking;
+			if (o->tracking == DT_TRACK_HW)
+				cfg.io_pgsize = run->devices[k].io_pgsize;
 			ret = dt_container_create(&cfg, &run->devices[k].inst[h].dev.c);
 			if (ret < 0)
 				fail(run, ret, create_what(o->backend));

@@ -75,11 +75,18 @@ static void usage(FILE *f)
 		"  --pages N             pages pinned or written per workload step, at most the\n"
 		"                        working set's [1024]\n"
 		"  --step-ms MS          run each workload step for MS ms instead of --pages [0]\n"
-		"  --pattern P           random|sequential|hotcold page choice [random]\n"
+		"  --pattern P           random|sequential|strided|hotcold page choice [random]\n"
+		"  --stride N            strided: pages from one access to the next [16]\n"
 		"  --hot PCT:SHARE       hotcold: SHARE %% of accesses to PCT %% of pages [10:90]\n"
 		"  --working-set SIZE    bytes of each device the workloads draw pages from;\n"
 		"                        0 = the whole device [256M]\n"
-		"  --rw-bytes N          bytes per DMA_RW write [64]\n"
+		"  --rw-bytes N          bytes per DMA_RW write or device write (devwrite) [64]\n"
+		"  --tracking T          type1 (VFIO type1 DIRTY_PAGES), hw (IOMMU dirty bits,\n"
+		"                        iommufd) or dmalog (the device's DMA logging); hw and\n"
+		"                        dmalog see what devwrite writes [type1]\n"
+		"  --io-page-size S[,S...]  hw: the largest IO page of the mappings; dmalog: the\n"
+		"                        log's tracking page; 4K, 2M or 1G, one device per size,\n"
+		"                        to show the dirty amplification of large pages [4K]\n"
 		"  --churn N             viommu: mappings destroyed and created per step [16]\n"
 		"  --marking M           between: workloads dirty between harvests (dirty -> harvest);\n"
 		"                        during: their threads keep marking, --pages a step, while\n"
@@ -241,6 +248,31 @@ static int parse_sizes(struct ds_run_opts *o, const char *arg)
 	return 0;
 }
 
+/* "4K,2M,1G": the IO page sizes, one device per size; 0, or 2 after a message. */
+static int parse_io_pgsizes(struct ds_run_opts *o, const char *arg)
+{
+	char buf[128], *items[DS_MAX_IO_PGSIZES];
+	uint64_t v;
+	int n, i, j;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	n = split(buf, items, DS_MAX_IO_PGSIZES);
+	if (n <= 0)
+		return ds_run_bad("--io-page-size takes 1 to %d of 4K, 2M and 1G, not '%s'",
+				  DS_MAX_IO_PGSIZES, arg);
+	for (i = 0; i < n; i++) {
+		if (ds_parse_u64(items[i], &v) < 0 ||
+		    (v != DS_PGSIZE && v != DT_IO_PGSIZE_2M && v != DT_IO_PGSIZE_1G))
+			return ds_run_bad("--io-page-size: '%s' is not 4K, 2M or 1G", items[i]);
+		for (j = 0; j < i; j++)
+			if (o->io_pgsizes[j] == v)
+				return ds_run_bad("--io-page-size: '%s' given twice", items[i]);
+		o->io_pgsizes[i] = v;
+	}
+	o->nio = (size_t)n;
+	return 0;
+}
+
 /* "10Gbit/s", "1.25GB/s": the syntax of bench/util/units.h, as plan takes it. */
 static int parse_rate(const char *arg, uint64_t *out)
 {
@@ -272,7 +304,8 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		O_ITERATIONS, O_WARMUP, O_PROFILE_ITERATIONS, O_CYCLES, O_PAGES, O_STEP_MS,
 		O_PATTERN, O_HOT, O_WORKING_SET, O_RW_BYTES, O_CHURN, O_VIOMMU_GROUP, O_HUGEPAGES,
 		O_NUMA_NODE, O_SEED, O_BANDWIDTH, O_STATE_SIZE, O_DOWNTIME_LIMIT, O_OUT, O_FORCE,
-		O_NO_PROGRESS, O_MARKING, O_DEVICE, O_VFIO_DEVICE, O_BIND,
+		O_NO_PROGRESS, O_MARKING, O_DEVICE, O_VFIO_DEVICE, O_BIND, O_TRACKING, O_IO_PGSIZE,
+		O_STRIDE,
 	};
 	static const struct option opts[] = {
 		{"backend", required_argument, NULL, O_BACKEND},
@@ -306,6 +339,9 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		{"out", required_argument, NULL, O_OUT},
 		{"force", no_argument, NULL, O_FORCE},
 		{"no-progress", no_argument, NULL, O_NO_PROGRESS},
+		{"tracking", required_argument, NULL, O_TRACKING},
+		{"io-page-size", required_argument, NULL, O_IO_PGSIZE},
+		{"stride", required_argument, NULL, O_STRIDE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -346,6 +382,10 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 		.pgsize = DS_PGSIZE,
 	};
 	o->progress = isatty(STDERR_FILENO);
+	o->tracking = DT_TRACK_TYPE1;
+	o->io_pgsizes[0] = DS_PGSIZE;
+	o->nio = 1;
+	o->stride = 16;
 	parse_layouts(o, default_layouts);
 	parse_workloads(o, "pinned");
 
@@ -399,9 +439,29 @@ int ds_run_parse_options(int argc, char **argv, struct ds_run_opts *o)
 				o->pattern = DS_PATTERN_SEQUENTIAL;
 			else if (!strcmp(optarg, "hotcold"))
 				o->pattern = DS_PATTERN_HOTCOLD;
+			else if (!strcmp(optarg, "strided"))
+				o->pattern = DS_PATTERN_STRIDED;
 			else
-				ret = ds_run_bad("--pattern: unknown pattern '%s' (random, sequential, hotcold)",
-					  optarg);
+				ret = ds_run_bad("--pattern: unknown pattern '%s' (random, sequential, "
+						 "strided, hotcold)",
+						 optarg);
+			break;
+		case O_STRIDE:
+			ret = parse_count(optarg, "--stride", 1, 1ull << 40, &o->stride) ? 2 : 0;
+			break;
+		case O_TRACKING:
+			if (!strcmp(optarg, "type1"))
+				o->tracking = DT_TRACK_TYPE1;
+			else if (!strcmp(optarg, "hw"))
+				o->tracking = DT_TRACK_HW;
+			else if (!strcmp(optarg, "dmalog"))
+				o->tracking = DT_TRACK_DMALOG;
+			else
+				ret = ds_run_bad("--tracking: unknown tracking '%s' (type1, hw, dmalog)",
+						 optarg);
+			break;
+		case O_IO_PGSIZE:
+			ret = parse_io_pgsizes(o, optarg);
 			break;
 		case O_HOT:
 			colon = strchr(optarg, ':');
@@ -540,8 +600,8 @@ static uint64_t samples_estimate(const struct ds_run_opts *o)
 		for (l = 0; l < o->nlayouts; l++) {
 			maps = o->layouts[l].kind == DS_LAYOUT_SINGLE ? 1 : o->layouts[l].n;
 			/* two dirty steps, a merged GET, a GET per mapping, the churn's calls */
-			per_iteration += 3 + maps + (uses(o, "viommu") ? 4 * o->churn : 0);
-			setup += 2 * maps + 2;
+			per_iteration += (3 + maps + (uses(o, "viommu") ? 4 * o->churn : 0)) * o->nio;
+			setup += (2 * maps + 2) * o->nio;
 		}
 	}
 	return o->nharvests * ((o->warmup + o->iterations) * per_iteration + setup + 2 * o->cycles + 2);
@@ -637,7 +697,8 @@ int ds_run_validate(struct ds_run_opts *o)
 		return ds_run_bad("--harvest all: the %s backend has its own harvest", o->backend);
 	for (i = 0; i < o->nsizes; i++) {
 		largest = o->sizes[i] > largest ? o->sizes[i] : largest;
-		total += ((o->sizes[i] + (1ull << 30) - 1) & ~((1ull << 30) - 1)) * o->nlayouts;
+		total += ((o->sizes[i] + (1ull << 30) - 1) & ~((1ull << 30) - 1)) * o->nlayouts *
+			 o->nio;
 	}
 	if (total > DS_MAX_TOTAL_BYTES)
 		return ds_run_bad("--device-size: the devices add up to more than the 64T of address "
@@ -648,25 +709,50 @@ int ds_run_validate(struct ds_run_opts *o)
 		if (churn && o->layouts[j].kind != DS_LAYOUT_VIOMMU)
 			return ds_run_bad("--workload viommu needs every --layout to be viommu:N, not '%s'",
 				   o->layouts[j].name);
+	if (o->tracking != DT_TRACK_TYPE1) {
+		const char *t = o->tracking == DT_TRACK_HW ? "hw" : "dmalog";
+
+		if (strcmp(o->backend, "model"))
+			return ds_run_bad("--tracking %s: the model's mode; the %s backend is type1",
+					  t, o->backend);
+		for (i = 0; i < o->nworkloads; i++)
+			if (strcmp(o->workloads[i]->name, "devwrite") &&
+			    strcmp(o->workloads[i]->name, "idle"))
+				return ds_run_bad("--tracking %s sees a device's own writes: use "
+						  "--workload devwrite (or idle), not '%s'",
+						  t, o->workloads[i]->name);
+		for (j = 0; j < o->nlayouts; j++)
+			if (o->tracking == DT_TRACK_HW && o->layouts[j].kind == DS_LAYOUT_VIOMMU)
+				return ds_run_bad("--tracking hw: a GET_DIRTY_BITMAP over the holes of "
+						  "'%s' fails: use single, uniform or ragged",
+						  o->layouts[j].name);
+		if (o->marking_during)
+			return ds_run_bad("--marking during is type1's concurrent marking: not "
+					  "with --tracking %s", t);
+	} else if (o->nio != 1 || o->io_pgsizes[0] != DS_PGSIZE) {
+		return ds_run_bad("--io-page-size goes with --tracking hw or dmalog: type1 tracks "
+				  "4 KiB pages");
+	}
 	if (o->marking_during && churn)
 		return ds_run_bad("--marking during: the viommu workload's churn is made between harvests");
 	/* A step draws --pages from the working set: more would never end (pins) or repeat. */
 	ws = o->working_set && o->working_set < largest ? o->working_set : largest;
-	if ((uses(o, "pinned") || uses(o, "iommu") || uses(o, "rw")) && !o->step_ms &&
+	if ((uses(o, "pinned") || uses(o, "iommu") || uses(o, "rw") || uses(o, "devwrite")) &&
+	    !o->step_ms &&
 	    o->pages > ws / DS_PGSIZE)
 		return ds_run_bad("--pages %llu is more than the %llu pages of the working set "
 				  "(--working-set, or the device)",
 				  (unsigned long long)o->pages, (unsigned long long)(ws / DS_PGSIZE));
 	if (writes)
 		touched = ws / DS_PGSIZE;
-	ret = ds_memory_check(o->huge, largest, touched, o->nlayouts * o->nsizes, &why);
+	ret = ds_memory_check(o->huge, largest, touched, o->nlayouts * o->nsizes * o->nio, &why);
 	if (ret < 0)
 		return ds_run_bad("%s: %s", o->huge == DS_HUGE_NONE ? "--working-set" : "--hugepages",
 				  why);
 	/* Samples, plus the tracker's bitmaps, the floor's source and the user's buffer. */
 	need = samples_estimate(o) * sizeof(struct ds_sample);
 	for (i = 0; i < o->nsizes; i++)
-		need += (o->sizes[i] / DS_PGSIZE / 8) * o->nlayouts * (o->nharvests + 1);
+		need += (o->sizes[i] / DS_PGSIZE / 8) * o->nlayouts * o->nio * (o->nharvests + 1);
 	avail = mem_available();
 	if (need > avail / 2)
 		return ds_run_bad("--iterations: the run would keep about %llu MiB of samples and "
@@ -688,7 +774,10 @@ int ds_run_validate(struct ds_run_opts *o)
 
 static const char *pattern_name(enum ds_pattern p)
 {
-	return p == DS_PATTERN_SEQUENTIAL ? "sequential" : p == DS_PATTERN_HOTCOLD ? "hotcold" : "random";
+	return p == DS_PATTERN_SEQUENTIAL ? "sequential"
+	       : p == DS_PATTERN_HOTCOLD  ? "hotcold"
+	       : p == DS_PATTERN_STRIDED  ? "strided"
+					  : "random";
 }
 
 static const char *huge_name(enum ds_hugepages h)
@@ -699,7 +788,7 @@ static const char *huge_name(enum ds_hugepages h)
 json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out)
 {
 	json_t *harvests = json_array(), *layouts = json_array(), *workloads = json_array();
-	json_t *sizes = json_array();
+	json_t *sizes = json_array(), *io = json_array(), *cfg;
 	size_t i;
 
 	for (i = 0; i < o->nharvests; i++)
@@ -710,7 +799,9 @@ json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out)
 		json_array_append_new(layouts, json_string(o->layouts[i].name));
 	for (i = 0; i < o->nworkloads; i++)
 		json_array_append_new(workloads, json_string(o->workloads[i]->name));
-	return json_pack("{s:s,s:o,s:o,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:I,"
+	for (i = 0; i < o->nio; i++)
+		json_array_append_new(io, json_integer((json_int_t)o->io_pgsizes[i]));
+	cfg = json_pack("{s:s,s:o,s:o,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I,s:I,"
 			 "s:I,s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:s,s:b,s:s,s:s?}",
 			 "backend", o->backend, "harvest", harvests, "device_size_bytes", sizes,
 			 "pgsize_bytes", (json_int_t)DS_PGSIZE, "layout", layouts, "workload",
@@ -730,4 +821,15 @@ json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out)
 			 (json_int_t)o->downtime.state_bytes, "downtime_limit_ns",
 			 (json_int_t)o->downtime.limit_ns, "out", out, "force", o->force, "marking",
 			 o->marking_during ? "during" : "between", "device", o->device);
+	if (!cfg) {
+		json_decref(io);
+		return NULL;
+	}
+	json_object_set_new(cfg, "tracking",
+			    json_string(o->tracking == DT_TRACK_HW	   ? "hw"
+					: o->tracking == DT_TRACK_DMALOG ? "dmalog"
+									 : "type1"));
+	json_object_set_new(cfg, "io_page_bytes", io);
+	json_object_set_new(cfg, "stride_pages", json_integer((json_int_t)o->stride));
+	return cfg;
 }

@@ -18,6 +18,11 @@
 #   - map outside the kernel's valid IOVA ranges (-v ranges="a-b,c-d", the
 #     guest's dt_iova_ranges()): dropped, unless it fails on its size or
 #     alignment first. The model maps anywhere.
+#   - the model's second and third modes (hwdirty.h): write, hwstart,
+#     hwstop, hwget, logstart, logstop and logreport dropped, and the keys
+#     mode, iopgsize and maxranges of container and map: the vfio backend
+#     is a type1 container with no device write of its own, and what is
+#     left of such a file is a type1 sequence both can run.
 # Usage: awk -v ranges=0-0xfedfffff,0xfef00000-0x7fffffffff -f kernelize.awk FILE
 
 function num(s,    v, i, c, d, mult) {
@@ -88,6 +93,15 @@ BEGIN {
 }
 
 $1 == "pin" || $1 == "unpin" || $1 == "rw" { next }
+
+$1 == "write" || $1 == "hwstart" || $1 == "hwstop" || $1 == "hwget" { next }
+$1 == "logstart" || $1 == "logstop" || $1 == "logreport" { next }
+
+$1 == "container" || $1 == "map" {
+	dropkey("mode")
+	dropkey("iopgsize")
+	dropkey("maxranges")
+}
 
 $1 == "group" && $3 == "mediated" { $3 = "iommu" }
 

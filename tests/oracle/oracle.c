@@ -15,34 +15,7 @@
 #include <sys/mman.h>
 
 #include "oracle.h"
-
-struct oracle_mapping {
-	uint64_t iova;
-	uint64_t size;
-	uint64_t vaddr;
-	uint32_t prot;
-	uint64_t npages;
-	uint8_t *dirty; /* one byte per page while tracking, NULL otherwise */
-	uint32_t *pins; /* pin references per page */
-};
-
-struct oracle_group {
-	uint64_t id;
-	enum dt_group_kind kind;
-	unsigned int devices;
-	bool scoped; /* "my dirtying is limited to pages I pin" */
-};
-
-struct oracle_container {
-	uint64_t pgsize;
-	uint32_t dma_limit;
-	bool v2;
-	bool tracking;
-	struct oracle_mapping *maps;
-	size_t nmaps;
-	struct oracle_group *groups;
-	size_t ngroups;
-};
+#include "oracle_priv.h"
 
 #define ORACLE_PROT_ALL (DT_PROT_READ | DT_PROT_WRITE)
 #define ORACLE_INT_MAX_PAGES ((uint64_t)INT_MAX)
@@ -73,7 +46,7 @@ static uint64_t bitmap_bytes_max(void)
  */
 #define PAGE_ARRAY_MMAP_BYTES (1ull << 24)
 
-static void *page_array_alloc(uint64_t n, size_t elem)
+void *oracle_page_array_alloc(uint64_t n, size_t elem)
 {
 	void *p;
 
@@ -86,7 +59,7 @@ static void *page_array_alloc(uint64_t n, size_t elem)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static void page_array_free(void *p, uint64_t n, size_t elem)
+void oracle_page_array_free(void *p, uint64_t n, size_t elem)
 {
 	if (!p)
 		return;
@@ -98,10 +71,11 @@ static void page_array_free(void *p, uint64_t n, size_t elem)
 
 static void mapping_free(struct oracle_mapping *m)
 {
-	page_array_free(m->dirty, m->npages, sizeof(*m->dirty));
-	page_array_free(m->pins, m->npages, sizeof(*m->pins));
+	oracle_page_array_free(m->dirty, m->npages, sizeof(*m->dirty));
+	oracle_page_array_free(m->pins, m->npages, sizeof(*m->pins));
 	m->dirty = NULL;
 	m->pins = NULL;
+	oracle_hw_mapping_free(m);
 }
 
 /* Last byte of a mapping; never wraps, MAP refuses that. */
@@ -256,6 +230,10 @@ int oracle_container_create(const struct dt_container_config *cfg, struct oracle
 	c->pgsize = cfg->pgsize;
 	c->dma_limit = cfg->dma_limit;
 	c->v2 = cfg->v2;
+	if (oracle_modes_configure(c, cfg) != 0) {
+		free(c);
+		return -EINVAL;
+	}
 	*out = c;
 	return 0;
 }
@@ -270,6 +248,7 @@ void oracle_container_destroy(struct oracle_container *c)
 		mapping_free(&c->maps[i]);
 	free(c->maps);
 	free(c->groups);
+	oracle_log_free(c);
 	free(c);
 }
 
@@ -327,6 +306,12 @@ int oracle_group_detach(struct oracle_container *c, uint64_t id)
 int oracle_dma_map(struct oracle_container *c, uint64_t iova, uint64_t size, uint64_t vaddr,
                    uint32_t prot)
 {
+	return oracle_dma_map_io(c, iova, size, vaddr, prot, 0);
+}
+
+int oracle_dma_map_io(struct oracle_container *c, uint64_t iova, uint64_t size, uint64_t vaddr,
+                      uint32_t prot, uint64_t io_pgsize)
+{
 	struct oracle_mapping m = {0}, *maps;
 	uint64_t last;
 	size_t i;
@@ -335,6 +320,8 @@ int oracle_dma_map(struct oracle_container *c, uint64_t iova, uint64_t size, uin
 		return -EINVAL;
 	/* docs/semantics.md, map: -EINVAL checks first ... */
 	if (prot == 0 || (prot & ~ORACLE_PROT_ALL) != 0)
+		return -EINVAL;
+	if (oracle_io_max(c, io_pgsize, &m.io_max) != 0)
 		return -EINVAL;
 	if (size == 0)
 		return -EINVAL;
@@ -359,15 +346,19 @@ int oracle_dma_map(struct oracle_container *c, uint64_t iova, uint64_t size, uin
 	m.size = size;
 	m.vaddr = vaddr;
 	m.prot = prot;
-	m.pins = page_array_alloc(m.npages, sizeof(*m.pins));
+	m.pins = oracle_page_array_alloc(m.npages, sizeof(*m.pins));
 	if (!m.pins)
 		return -ENOMEM;
 	if (c->tracking) {
-		m.dirty = page_array_alloc(m.npages, sizeof(*m.dirty));
+		m.dirty = oracle_page_array_alloc(m.npages, sizeof(*m.dirty));
 		if (!m.dirty) {
 			mapping_free(&m);
 			return -ENOMEM;
 		}
+	}
+	if (c->hw_tracking && oracle_hw_mapping_track(&m) != 0) {
+		mapping_free(&m);
+		return -ENOMEM;
 	}
 	maps = realloc(c->maps, (c->nmaps + 1) * sizeof(*maps));
 	if (!maps) {
@@ -391,6 +382,9 @@ int oracle_dma_unmap(struct oracle_container *c, struct dt_dma_unmap *u)
 	/* docs/semantics.md, unmap: argsz and flags ... */
 	if (u->argsz < DT_DMA_UNMAP_ARGSZ || (u->flags & ~known) != 0)
 		return -EINVAL;
+	/* ... in hw mode, no dirty bitmap on unmap (iommufd's compat has none) ... */
+	if (c->mode == DT_TRACK_HW && (u->flags & DT_UNMAP_GET_DIRTY_BITMAP))
+		return -EOPNOTSUPP;
 	get_dirty = u->flags & DT_UNMAP_GET_DIRTY_BITMAP;
 	all = u->flags & DT_UNMAP_ALL;
 	if (get_dirty && (u->flags & (DT_UNMAP_ALL | DT_UNMAP_VADDR)))
@@ -640,11 +634,11 @@ static int dirty_start(struct oracle_container *c)
 	for (i = 0; i < c->nmaps; i++) {
 		struct oracle_mapping *m = &c->maps[i];
 
-		m->dirty = page_array_alloc(m->npages, sizeof(*m->dirty));
+		m->dirty = oracle_page_array_alloc(m->npages, sizeof(*m->dirty));
 		if (!m->dirty) {
 			/* leave no bitmap behind (a kernel once leaked them) */
 			for (j = 0; j < i; j++) {
-				page_array_free(c->maps[j].dirty, c->maps[j].npages, 1);
+				oracle_page_array_free(c->maps[j].dirty, c->maps[j].npages, 1);
 				c->maps[j].dirty = NULL;
 			}
 			return -ENOMEM;
@@ -661,7 +655,7 @@ static void dirty_stop(struct oracle_container *c)
 	size_t i;
 
 	for (i = 0; i < c->nmaps; i++) {
-		page_array_free(c->maps[i].dirty, c->maps[i].npages, 1);
+		oracle_page_array_free(c->maps[i].dirty, c->maps[i].npages, 1);
 		c->maps[i].dirty = NULL;
 	}
 	c->tracking = false;
@@ -711,6 +705,9 @@ int oracle_dirty_pages(struct oracle_container *c, const struct dt_dirty_pages *
 
 	if (!c || !req)
 		return -EINVAL;
+	/* hw mode: an iommufd HWPT has no type1 DIRTY_PAGES at all */
+	if (c->mode == DT_TRACK_HW)
+		return -EOPNOTSUPP;
 	if (!c->v2)
 		return -EACCES;
 	if (req->argsz < DT_DIRTY_PAGES_ARGSZ || (req->flags & ~known) != 0)

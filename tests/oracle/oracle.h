@@ -58,6 +58,25 @@ int oracle_get_bitmap(struct oracle_container *c, uint64_t iova, uint64_t size,
 int oracle_info_get(struct oracle_container *c, struct dt_info *info);
 
 /*
+ * The second and third modes (hwdirty.h), in oracle_hw.c: one byte per
+ * 4 KiB page for what the device wrote, the IO page of each byte found by
+ * trying each IO page size in turn, bitmaps built one bit at a time.
+ */
+int oracle_dma_map_io(struct oracle_container *c, uint64_t iova, uint64_t size, uint64_t vaddr,
+                      uint32_t prot, uint64_t io_pgsize);
+int oracle_device_write(struct oracle_container *c, uint64_t iova, uint64_t len);
+int oracle_hw_set_dirty_tracking(struct oracle_container *c, bool enable);
+int oracle_hw_dirty_bitmap(struct oracle_container *c, const struct dt_hw_dirty_bitmap *req);
+int oracle_hw_get_dirty_bitmap(struct oracle_container *c, uint64_t iova, uint64_t length,
+                               uint64_t page_size, uint32_t flags, void *data);
+int oracle_dmalog_start(struct oracle_container *c, const struct dt_dmalog_range *ranges,
+                        uint32_t nranges, uint64_t page_size);
+int oracle_dmalog_stop(struct oracle_container *c);
+int oracle_dmalog_report(struct oracle_container *c, uint64_t iova, uint64_t length,
+                         uint64_t page_size, void *data);
+int oracle_dmalog_ranges(struct oracle_container *c, struct dt_dmalog_range *out, size_t max);
+
+/*
  * Introspection for the test generator and the replay tool, which need to
  * know where mappings are (to aim operations at their edges, to keep writes
  * away from memory that is not really there, and to free the replay's
@@ -71,6 +90,9 @@ struct oracle_mapping_view {
 };
 
 uint64_t oracle_pgsize(const struct oracle_container *c);
+enum dt_track_mode oracle_mode(const struct oracle_container *c);
+bool oracle_hw_tracking(const struct oracle_container *c);
+bool oracle_logging(const struct oracle_container *c);
 bool oracle_tracking(const struct oracle_container *c);
 bool oracle_v2(const struct oracle_container *c);
 /* Mappings in creation order (removals keep the order of the others). */

@@ -376,9 +376,10 @@ static bool bitmap_word_clear(const void *data, uint64_t bit)
 /*
  * " set=a-b,c,..." over every bit of the buffer, padding included. A large
  * buffer is anonymous memory: its pages that nobody touched are still zero,
- * and mincore() names them, so that a 256 MiB bitmap is not read through.
+ * and mincore() names them, so that a 256 MiB bitmap is not read through
+ * (a bitmap at an odd offset, which mincore() refuses, is read through).
  */
-static void print_set(FILE *out, const uint64_t *data, uint64_t bytes)
+static void print_set(FILE *out, const void *data, uint64_t bytes)
 {
 	uint64_t nbits = data ? bytes * 8 : 0, bit = 0, start;
 	const uint64_t page_bits = 4096 * 8;
@@ -456,23 +457,49 @@ static void config_defaults(struct dt_container_config *cfg)
 	cfg->v2 = true;
 }
 
+/* mode=type1|hw|dmalog (docs/semantics.md, "Replay additions"); type1 when absent. */
+static int mode_key(struct replay *r, const struct args *a, enum dt_track_mode *out)
+{
+	const char *v = arg_get(a, "mode");
+
+	*out = DT_TRACK_TYPE1;
+	if (!v || strcmp(v, "type1") == 0)
+		return 0;
+	if (strcmp(v, "hw") == 0)
+		*out = DT_TRACK_HW;
+	else if (strcmp(v, "dmalog") == 0)
+		*out = DT_TRACK_DMALOG;
+	else
+		return syntax(r, "mode is type1, hw or dmalog, not '%s'", show(r, v));
+	return 0;
+}
+
 static int do_container(struct replay *r, const struct args *a)
 {
-	static const char *const keys[] = {"pgsize", "dma_limit", "v2", NULL};
+	static const char *const keys[] = {"pgsize", "dma_limit", "v2",
+	                                   "mode",   "iopgsize",  "maxranges", NULL};
 	struct dt_container_config cfg;
 	struct oracle_container *c;
-	uint64_t pgsize, limit;
+	enum dt_track_mode mode;
+	uint64_t pgsize, limit, iopgsize, maxranges;
 	bool v2;
 	int ret;
 
 	if (check_args(r, "container", a, keys, 0) ||
 	    num_key(r, a, "pgsize", false, 4096, &pgsize) < 0 ||
 	    num_key(r, a, "dma_limit", false, DT_DMA_LIMIT_DEFAULT, &limit) < 0 ||
-	    bool_key(r, a, "v2", true, &v2) < 0)
+	    bool_key(r, a, "v2", true, &v2) < 0 || mode_key(r, a, &mode) < 0 ||
+	    num_key(r, a, "iopgsize", false, 0, &iopgsize) < 0 ||
+	    num_key(r, a, "maxranges", false, 0, &maxranges) < 0)
 		return -1;
+	if (maxranges > UINT32_MAX)
+		return syntax(r, "container: maxranges does not fit in 32 bits");
 	config_defaults(&cfg);
 	cfg.pgsize = pgsize;
 	cfg.v2 = v2;
+	cfg.mode = mode;
+	cfg.io_pgsize = iopgsize;
+	cfg.log_max_ranges = (uint32_t)maxranges;
 	/* docs/semantics.md: a limit above 2^32-1 is -EINVAL, the old container stays */
 	if (limit > UINT32_MAX) {
 		print_result(r, -EINVAL);
@@ -533,15 +560,16 @@ static int do_detach(struct replay *r, const struct args *a)
 
 static int do_map(struct replay *r, const struct args *a)
 {
-	static const char *const keys[] = {"iova", "size", "prot", NULL};
-	uint64_t iova, size, pgsize = oracle_pgsize(r->c), need, len, vaddr;
+	static const char *const keys[] = {"iova", "size", "prot", "iopgsize", NULL};
+	uint64_t iova, size, pgsize = oracle_pgsize(r->c), need, len, vaddr, iopgsize;
 	struct backing *mem;
 	uint32_t prot;
 	void *base;
 	int ret;
 
 	if (check_args(r, "map", a, keys, 0) || num_key(r, a, "iova", true, 0, &iova) < 0 ||
-	    num_key(r, a, "size", true, 0, &size) < 0 || prot_key(r, a, true, &prot) < 0)
+	    num_key(r, a, "size", true, 0, &size) < 0 || prot_key(r, a, true, &prot) < 0 ||
+	    num_key(r, a, "iopgsize", false, 0, &iopgsize) < 0)
 		return -1;
 	/*
 	 * Back the mapping with anonymous memory aligned to pgsize, whole
@@ -565,7 +593,7 @@ static int do_map(struct replay *r, const struct args *a)
 		 * one, else -ENOMEM and the mapping is not kept. Address 0 is
 		 * aligned and cannot wrap, so it adds no error of its own.
 		 */
-		ret = oracle_dma_map(r->c, iova, size, 0, prot);
+		ret = oracle_dma_map_io(r->c, iova, size, 0, prot, iopgsize);
 		if (ret == 0) {
 			oracle_unmap(r->c, iova, size, NULL);
 			ret = -ENOMEM;
@@ -582,7 +610,8 @@ static int do_map(struct replay *r, const struct args *a)
 	}
 	r->mem = mem;
 	vaddr = ((uint64_t)(uintptr_t)base + pgsize - 1) / pgsize * pgsize;
-	ret = oracle_dma_map(r->c, iova, size, vaddr, prot);
+	/* iopgsize=0 is the container's, as no iopgsize at all */
+	ret = oracle_dma_map_io(r->c, iova, size, vaddr, prot, iopgsize);
 	if (ret == 0)
 		r->mem[r->nmem++] = (struct backing){iova, vaddr, base, len};
 	else
@@ -771,6 +800,154 @@ static int do_info(struct replay *r, const struct args *a)
 	return 0;
 }
 
+/* docs/semantics.md, "Replay additions": a device write of len bytes at iova. */
+static int do_write(struct replay *r, const struct args *a)
+{
+	static const char *const keys[] = {"iova", "len", NULL};
+	uint64_t iova, len;
+
+	if (check_args(r, "write", a, keys, 0) || num_key(r, a, "iova", true, 0, &iova) < 0 ||
+	    num_key(r, a, "len", true, 0, &len) < 0)
+		return -1;
+	print_result(r, oracle_device_write(r->c, iova, len));
+	return 0;
+}
+
+/* hwstart, hwstop, logstop: no keys, no positional words. */
+static int do_bare(struct replay *r, const struct args *a, const char *op)
+{
+	static const char *const keys[] = {NULL};
+
+	if (check_args(r, op, a, keys, 0))
+		return -1;
+	if (strcmp(op, "logstop") == 0)
+		print_result(r, oracle_dmalog_stop(r->c));
+	else
+		print_result(r, oracle_hw_set_dirty_tracking(r->c, strcmp(op, "hwstart") == 0));
+	return 0;
+}
+
+/*
+ * hwget and logreport: the bitmap is dt_bitmap_bytes(length / pgsize)
+ * bytes at offset into a zero-filled buffer, NULL with data=0 or when the
+ * buffer has no byte; a bitmap above the maximum is one the machine
+ * refuses (its -EFAULT prints -ENOMEM).
+ */
+static int do_bitmap_op(struct replay *r, const struct args *a, bool hw)
+{
+	static const char *const hw_keys[] = {"iova",     "length", "pgsize", "noclear", "flags",
+	                                      "reserved", "offset", "data",   NULL};
+	static const char *const log_keys[] = {"iova", "length", "pgsize", "offset", "data", NULL};
+	const char *op = hw ? "hwget" : "logreport";
+	struct dt_hw_dirty_bitmap q = {0};
+	uint64_t pgsize, offset, bytes, total, zero, reserved = 0;
+	uint8_t *buf = NULL;
+	bool noclear = false, refused = false;
+	int ret, has_flags = 0;
+
+	if (check_args(r, op, a, hw ? hw_keys : log_keys, 0) ||
+	    num_key(r, a, "iova", true, 0, &q.iova) < 0 ||
+	    num_key(r, a, "length", true, 0, &q.length) < 0 ||
+	    num_key(r, a, "pgsize", false, oracle_pgsize(r->c), &pgsize) < 0 ||
+	    num_key(r, a, "offset", false, 0, &offset) < 0 ||
+	    num_key(r, a, "data", false, 0, &zero) < 0)
+		return -1;
+	if (hw && (bool_key(r, a, "noclear", false, &noclear) < 0 ||
+	           (has_flags = u32_key(r, a, "flags", 0, &q.flags)) < 0 ||
+	           num_key(r, a, "reserved", false, 0, &reserved) < 0))
+		return -1;
+	if (zero != 0)
+		return syntax(r, "'data' takes only 0, not '%s'", show(r, arg_get(a, "data")));
+	if (reserved > UINT32_MAX)
+		return syntax(r, "%s: reserved does not fit in 32 bits", op);
+	if (offset > 4095)
+		return syntax(r, "%s: offset is a byte of a page, 0 to 4095", op);
+	if (noclear && has_flags)
+		return syntax(r, "%s: give noclear or flags, not both", op);
+	if (arg_get(a, "noclear") && has_flags)
+		return syntax(r, "%s: give noclear or flags, not both", op);
+	if (noclear)
+		q.flags = DT_HW_GET_DIRTY_NO_CLEAR;
+	q.reserved = (uint32_t)reserved;
+	q.page_size = pgsize;
+	bytes = dt_bitmap_bytes(pgsize != 0 ? q.length / pgsize : 0);
+	total = offset + bytes;
+	if (!arg_get(a, "data") && total != 0) {
+		if (bytes <= DT_DIRTY_BITMAP_SIZE_MAX)
+			buf = buffer_alloc(r, total);
+		refused = buf == NULL;
+		q.data = buf ? buf + offset : NULL;
+	}
+	if (hw)
+		ret = oracle_hw_dirty_bitmap(r->c, &q);
+	else
+		ret = oracle_dmalog_report(r->c, q.iova, q.length, q.page_size, q.data);
+	if (refused && ret == -EFAULT)
+		ret = -ENOMEM;
+	print_result(r, ret);
+	if (ret == 0)
+		print_set(r->out, q.data, bytes);
+	buffer_free(buf, total);
+	return 0;
+}
+
+/* logstart ranges=A:S,... [pgsize=P]; " logged=" and the device's ranges after. */
+static int do_logstart(struct replay *r, const struct args *a)
+{
+	static const char *const keys[] = {"ranges", "pgsize", NULL};
+	const char *v = arg_get(a, "ranges");
+	struct dt_dmalog_range *ranges;
+	uint64_t pgsize;
+	uint32_t n = 0;
+	char *copy, *item, *next, *colon;
+	int ret, i, count;
+
+	if (check_args(r, "logstart", a, keys, 0) ||
+	    num_key(r, a, "pgsize", false, oracle_pgsize(r->c), &pgsize) < 0)
+		return -1;
+	if (!v)
+		return syntax(r, "missing required key 'ranges'");
+	/* a line of 4096 bytes holds fewer than 1024 ranges */
+	ranges = calloc(1024, sizeof(*ranges));
+	copy = strdup(v);
+	if (!ranges || !copy) {
+		free(ranges);
+		free(copy);
+		return syntax(r, "out of memory");
+	}
+	for (item = copy; *copy != '\0'; item = next + 1) {
+		next = strchr(item, ',');
+		if (next)
+			*next = '\0';
+		colon = strchr(item, ':');
+		if (colon)
+			*colon = '\0';
+		if (!colon || n == 1024 || !parse_number(item, &ranges[n].iova) ||
+		    !parse_number(colon + 1, &ranges[n].length)) {
+			free(ranges);
+			free(copy);
+			return syntax(r, "logstart: bad range in '%s'", show(r, v));
+		}
+		n++;
+		if (!next)
+			break;
+	}
+	free(copy);
+	ret = oracle_dmalog_start(r->c, ranges, n, pgsize);
+	print_result(r, ret);
+	if (ret == 0) {
+		count = oracle_dmalog_ranges(r->c, ranges, 1024);
+		fprintf(r->out, " logged=");
+		for (i = 0; i < count && i < 1024; i++)
+			fprintf(r->out, "%s0x%llx:0x%llx", i ? "," : "",
+			        (unsigned long long)ranges[i].iova, (unsigned long long)ranges[i].length);
+		if (count <= 0)
+			fprintf(r->out, "none");
+	}
+	free(ranges);
+	return 0;
+}
+
 /*
  * Split @line (comment already cut) into words in place; print nothing.
  * Returns the number of words, or -1 when there are too many.
@@ -857,6 +1034,17 @@ static int run_line(struct replay *r, char *line)
 		ret = do_dirty(r, &a, DT_DIRTY_GET_BITMAP);
 	else if (strcmp(words[0], "info") == 0)
 		ret = do_info(r, &a);
+	else if (strcmp(words[0], "write") == 0)
+		ret = do_write(r, &a);
+	else if (strcmp(words[0], "hwstart") == 0 || strcmp(words[0], "hwstop") == 0 ||
+	         strcmp(words[0], "logstop") == 0)
+		ret = do_bare(r, &a, words[0]);
+	else if (strcmp(words[0], "hwget") == 0)
+		ret = do_bitmap_op(r, &a, true);
+	else if (strcmp(words[0], "logreport") == 0)
+		ret = do_bitmap_op(r, &a, false);
+	else if (strcmp(words[0], "logstart") == 0)
+		ret = do_logstart(r, &a);
 	else
 		ret = syntax(r, "unknown operation '%s'", show(r, words[0]));
 	if (ret == 0)

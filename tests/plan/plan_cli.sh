@@ -82,6 +82,13 @@ bad "--mappings" --mappings lots
 bad "--max-rounds" --max-rounds 0
 bad "--tracking" --tracking psychic
 bad "--queries" --queries all
+bad "--io-page-size --tracking" --io-page-size 2M
+bad "--amplification --tracking" --amplification 500
+bad "--io-page-size power" --tracking hw --io-page-size 3M
+bad "--io-page-size page" --tracking hw --page-size 64K --io-page-size 4K
+bad "--write-pattern" --tracking hw --write-pattern spiral
+bad "--amplification" --tracking hw --amplification 0.5
+bad "--amplification" --tracking hw --amplification lots
 bad "--cost-call unit" --cost-call 250
 bad "--cost-byte negative" --cost-byte -0.05ns
 bad "--cost-walk unknown" --cost-walk 5min

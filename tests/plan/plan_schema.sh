@@ -20,7 +20,9 @@ i=0
 for args in "" "--tracking iommu --device-size 64M..4G" \
 	"--from $run --device-size 256M..16G --mappings 8" \
 	"--queries mapping --mappings 65535 --device-size 2G --state-size 9MB --working-set 16M" \
-	"--cost-call 1us --cost-byte 45ps --max-rounds 3 --dirty-rate 2GB/s"; do
+	"--cost-call 1us --cost-byte 45ps --max-rounds 3 --dirty-rate 2GB/s" \
+	"--tracking hw --io-page-size 2M --device-size 1G..64G --dirty-rate 4MB/s" \
+	"--tracking hw --io-page-size 1G --amplification 16416 --write-pattern sequential"; do
 	i=$((i + 1))
 	# shellcheck disable=SC2086 # the arguments are split on purpose
 	"$bin" plan $args --out "$work/$i" >/dev/null || { echo "FAIL: plan $args"; exit 1; }

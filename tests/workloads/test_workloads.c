@@ -1074,8 +1074,157 @@ static void test_registry(void)
 			fx_close(&f);
 		}
 	}
-	CHECK(ds_workloads[5] == NULL);
+	CHECK(ds_workloads[5] && !strcmp(ds_workloads[5]->name, "devwrite"));
+	if (ds_workloads[5])
+		CHECK(ds_workloads[5]->threaded && ds_workloads[5]->populate &&
+		      ds_workloads[5]->written);
+	CHECK(ds_workloads[6] == NULL);
 	CHECK(ds_workload_find("nope") == NULL);
+}
+
+/* ---------------------------------------------------------------- devwrite */
+
+/*
+ * The pages the strided pattern visits at @step (one thread): every
+ * stride-th working-set page from the cursor, one page further each lap,
+ * as workload.h says.
+ */
+static void strided_expect(const struct fx *f, const struct ds_workload_params *p,
+			   uint64_t *cursor, uint32_t *want)
+{
+	uint64_t ws = ws_pages(f, p), i;
+
+	memset(want, 0, f->window * sizeof(*want));
+	for (i = 0; i < p->pages; i++) {
+		want[ws_page(f, p, *cursor)]++;
+		*cursor += p->stride;
+		if (*cursor >= ws)
+			*cursor = (*cursor % ws + 1) % ws;
+	}
+}
+
+/*
+ * devwrite in a container of @mode whose mappings may use @io IO pages:
+ * the memory it wrote (scanned), the count it gives, and what the
+ * container reports at 4 KiB must agree: the written pages under a 4 KiB
+ * IO page or log, the whole 2 MiB IO page of each under 2 MiB ones, every
+ * mapped page under type1.
+ */
+static void devwrite_case(const struct layout *l, struct ds_workload_params p, uint64_t steps,
+			  enum dt_track_mode mode, uint64_t io)
+{
+	const struct ds_workload_ops *ops = wl("devwrite");
+	uint32_t *want = calloc(l->window, sizeof(*want));
+	struct dt_dmalog_range range = {BASE, l->window * PG};
+	struct dt_container_config cfg;
+	uint64_t s, i, n, cursor = 0, bytes = dt_bitmap_bytes(l->window);
+	uint64_t *tmp = calloc(1, bytes);
+	void *state = NULL;
+	struct fx f;
+
+	if (fx_open(&f, l) < 0 || !want || !tmp) {
+		CHECK(!"fixture");
+		goto out;
+	}
+	/* The fixture's mappings again, in a container of the mode. */
+	dt_container_destroy(f.c);
+	dt_container_config_init(&cfg);
+	cfg.mode = mode;
+	cfg.io_pgsize = io;
+	CHECK_EQ(dt_container_create(&cfg, &f.c), 0);
+	f.dev.c = f.c;
+	for (i = 0; i < l->n; i++)
+		CHECK_EQ(dt_dma_map(f.c, BASE + l->m[i][0] * PG, l->m[i][1] * PG,
+				    (uintptr_t)(f.mem + l->m[i][0] * PG), DT_PROT_READ | DT_PROT_WRITE),
+			 0);
+	CHECK_EQ(ops->setup(&f.dev, &p, &state), 0);
+	if (!state)
+		goto out;
+	CHECK_EQ(ops->populate(state), 0);
+	CHECK_EQ(ops->written(state), 0);
+	if (mode == DT_TRACK_HW)
+		CHECK_EQ(dt_hw_set_dirty_tracking(f.c, true), 0);
+	else if (mode == DT_TRACK_DMALOG)
+		CHECK_EQ(dt_dmalog_start(f.c, &range, 1, PG), 0);
+	else
+		CHECK_EQ(dt_dirty_start(f.c), 0);
+	for (s = 0; s < steps; s++) {
+		memset(f.mem, 0, f.window * PG);
+		CHECK_EQ(run_step(ops, state, p.threads, s), 0);
+		n = written_pages(&f, f.bm2);
+		CHECK(n >= 1 && n <= p.pages);
+		CHECK_EQ(ops->written(state), n);
+		check_iommu_words(&f, &p, s);
+		if (p.pattern == DS_PATTERN_STRIDED && p.threads == 1) {
+			strided_expect(&f, &p, &cursor, want);
+			for (i = 0; i < l->window; i++)
+				CHECK_EQ(bit(f.bm2, i), want[i] > 0);
+		}
+		memset(f.bm, 0, bytes);
+		if (mode == DT_TRACK_HW) {
+			/* Mapping by mapping: a GET over a hole fails. */
+			for (i = 0; i < l->n; i++) {
+				uint64_t k;
+
+				memset(tmp, 0, bytes);
+				CHECK_EQ(dt_hw_get_dirty_bitmap(f.c, BASE + l->m[i][0] * PG,
+								l->m[i][1] * PG, PG, 0, tmp),
+					 0);
+				for (k = 0; k < l->m[i][1]; k++)
+					if (bit(tmp, k))
+						bit_set(f.bm, l->m[i][0] + k);
+			}
+		} else if (mode == DT_TRACK_DMALOG) {
+			CHECK_EQ(dt_dmalog_report(f.c, BASE, f.window * PG, PG, f.bm), 0);
+		} else {
+			CHECK_EQ(get_window(&f, f.bm), 0);
+			CHECK(all_mapped(&f, f.bm)); /* type1 cannot tell */
+			continue;
+		}
+		/* What the device wrote, each page widened to its whole IO page. */
+		for (i = 0; i < l->window; i++) {
+			/* (the 2 MiB cases use one mapping from page 0) */
+			uint64_t blk = io > PG && i / (io / PG) * (io / PG) + io / PG <= l->m[0][1]
+					       ? io / PG
+					       : 1;
+			bool any = false;
+			uint64_t j;
+
+			for (j = i / blk * blk; j < i / blk * blk + blk; j++)
+				any |= bit(f.bm2, j);
+			CHECK_EQ(bit(f.bm, i), any);
+		}
+	}
+	CHECK_EQ(ops->written(state), 0);
+out:
+	ops->teardown(state);
+	fx_close(&f);
+	free(want);
+	free(tmp);
+}
+
+static void test_devwrite(void)
+{
+	struct ds_workload_params p = base_params();
+
+	devwrite_case(&ragged, p, 3, DT_TRACK_HW, 0);
+	devwrite_case(&ragged, p, 2, DT_TRACK_DMALOG, 0);
+	devwrite_case(&ragged, p, 2, DT_TRACK_TYPE1, 0);
+	/* single: 2000 pages from a 2 MiB boundary, three 2 MiB IO pages and a 4 KiB tail */
+	devwrite_case(&single, p, 3, DT_TRACK_HW, 2ull << 20);
+	p.pattern = DS_PATTERN_STRIDED;
+	p.stride = 7;
+	p.pages = 300;
+	devwrite_case(&ragged, p, 4, DT_TRACK_HW, 0);
+	p.stride = 512;
+	devwrite_case(&single, p, 2, DT_TRACK_HW, 2ull << 20);
+	p.threads = 3;
+	p.pattern = DS_PATTERN_RANDOM;
+	p.rw_bytes = 4096;
+	devwrite_case(&single, p, 3, DT_TRACK_HW, 2ull << 20);
+	p.pattern = DS_PATTERN_SEQUENTIAL;
+	p.rw_bytes = 1;
+	devwrite_case(&ragged, p, 3, DT_TRACK_DMALOG, 0);
 }
 
 int main(void)
@@ -1089,5 +1238,6 @@ int main(void)
 	test_rw();
 	test_viommu();
 	test_pinned_churn();
+	test_devwrite();
 	CHECK_EXIT();
 }

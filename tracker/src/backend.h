@@ -30,6 +30,18 @@ struct dt_backend_ops {
 	int (*iova_ranges)(void *state, struct dt_iova_range *ranges, size_t max);
 	int (*profile_set)(void *state, bool on);
 	int (*profile_take)(void *state, struct dt_profile *out);
+	/* hwdirty.h: device writes and the second and third tracking modes. */
+	int (*dma_map_io)(void *state, uint64_t iova, uint64_t size, uint64_t vaddr,
+			  uint32_t prot, uint64_t io_pgsize);
+	int (*device_write)(void *state, uint64_t iova, uint64_t len);
+	int (*hw_set_dirty_tracking)(void *state, bool enable);
+	int (*hw_dirty_bitmap)(void *state, const struct dt_hw_dirty_bitmap *req);
+	int (*dmalog_start)(void *state, const struct dt_dmalog_range *ranges, uint32_t nranges,
+			    uint64_t page_size);
+	int (*dmalog_stop)(void *state);
+	int (*dmalog_report)(void *state, uint64_t iova, uint64_t length, uint64_t page_size,
+			     void *data);
+	int (*dmalog_ranges)(void *state, struct dt_dmalog_range *out, size_t max);
 };
 
 extern const struct dt_backend_ops dt_model_backend;

@@ -58,6 +58,10 @@ int dt_container_create(const struct dt_container_config *cfg, struct dt_contain
 		}
 	if (!ops)
 		return -ENOENT;
+	/* The second and third modes are the model's: no backend implements them yet. */
+	if (cfg->mode != DT_TRACK_TYPE1 && ops != &dt_model_backend)
+		return (cfg->mode == DT_TRACK_HW || cfg->mode == DT_TRACK_DMALOG) ? -EOPNOTSUPP
+										  : -EINVAL;
 	harvest = cfg->harvest ? cfg->harvest : "reference";
 	for (i = 0; dt_harvests[i]; i++)
 		if (!strcmp(harvest, dt_harvests[i]->name))
@@ -239,4 +243,71 @@ int dt_profile_take(struct dt_container *c, struct dt_profile *out)
 	if (!out)
 		return -EINVAL;
 	DT_CALL(c, profile_take, out);
+}
+
+/* hwdirty.h */
+
+int dt_dma_map_io(struct dt_container *c, uint64_t iova, uint64_t size, uint64_t vaddr,
+		  uint32_t prot, uint64_t io_pgsize)
+{
+	DT_CALL(c, dma_map_io, iova, size, vaddr, prot, io_pgsize);
+}
+
+int dt_device_write(struct dt_container *c, uint64_t iova, uint64_t len)
+{
+	DT_CALL(c, device_write, iova, len);
+}
+
+int dt_hw_set_dirty_tracking(struct dt_container *c, bool enable)
+{
+	DT_CALL(c, hw_set_dirty_tracking, enable);
+}
+
+int dt_hw_dirty_bitmap(struct dt_container *c, const struct dt_hw_dirty_bitmap *req)
+{
+	if (!req)
+		return -EINVAL;
+	DT_CALL(c, hw_dirty_bitmap, req);
+}
+
+int dt_hw_get_dirty_bitmap(struct dt_container *c, uint64_t iova, uint64_t length,
+			   uint64_t page_size, uint32_t flags, void *data)
+{
+	struct dt_hw_dirty_bitmap req = {
+		.flags = flags,
+		.iova = iova,
+		.length = length,
+		.page_size = page_size,
+		.data = data,
+	};
+
+	return dt_hw_dirty_bitmap(c, &req);
+}
+
+int dt_dmalog_start(struct dt_container *c, const struct dt_dmalog_range *ranges,
+		    uint32_t nranges, uint64_t page_size)
+{
+	DT_CALL(c, dmalog_start, ranges, nranges, page_size);
+}
+
+int dt_dmalog_stop(struct dt_container *c)
+{
+	if (!c)
+		return -EINVAL;
+	if (!c->ops->dmalog_stop)
+		return -EOPNOTSUPP;
+	return c->ops->dmalog_stop(c->state);
+}
+
+int dt_dmalog_report(struct dt_container *c, uint64_t iova, uint64_t length, uint64_t page_size,
+		     void *data)
+{
+	DT_CALL(c, dmalog_report, iova, length, page_size, data);
+}
+
+int dt_dmalog_ranges(struct dt_container *c, struct dt_dmalog_range *out, size_t max)
+{
+	if (!out && max)
+		return -EINVAL;
+	DT_CALL(c, dmalog_ranges, out, max);
 }

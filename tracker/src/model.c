@@ -19,6 +19,7 @@ static int model_create(const struct dt_container_config *cfg, void **state)
 	const struct dt_compat *compat = NULL;
 	struct model *md;
 	size_t i;
+	int ret;
 
 	if (cfg->pgsize < 4096 || (cfg->pgsize & (cfg->pgsize - 1)))
 		return -EINVAL;
@@ -41,6 +42,14 @@ static int model_create(const struct dt_container_config *cfg, void **state)
 	md = calloc(1, sizeof(*md));
 	if (!md)
 		return -ENOMEM;
+	md->pgsize = cfg->pgsize;
+	ret = model_modes_configure(md, cfg);
+	if (ret == 0 && compat && md->mode != DT_TRACK_TYPE1)
+		ret = -EOPNOTSUPP; /* a kernel's type1 defects have no second mode */
+	if (ret < 0) {
+		free(md);
+		return ret;
+	}
 	if (pthread_mutex_init(&md->lock, NULL)) {
 		free(md);
 		return -ENOMEM;
@@ -80,6 +89,7 @@ static void model_destroy(void *state)
 		model_mapping_free(md, m);
 	}
 	model_index_free(md);
+	model_dmalog_free(md);
 	free(md->groups);
 	pthread_mutex_destroy(&md->lock);
 	free(md);
@@ -260,4 +270,12 @@ const struct dt_backend_ops dt_model_backend = {
 	.iova_ranges = model_iova_ranges,
 	.profile_set = model_profile_set,
 	.profile_take = model_profile_take,
+	.dma_map_io = model_dma_map_io,
+	.device_write = model_device_write,
+	.hw_set_dirty_tracking = model_hw_set_dirty_tracking,
+	.hw_dirty_bitmap = model_hw_dirty_bitmap,
+	.dmalog_start = model_dmalog_start,
+	.dmalog_stop = model_dmalog_stop,
+	.dmalog_report = model_dmalog_report,
+	.dmalog_ranges = model_dmalog_ranges,
 };

@@ -38,6 +38,10 @@ struct model_mapping {
 	/* Unmapped, waiting for the grace period before it is freed (concurrent mode). */
 	struct model_mapping *next_free;
 	struct model_pin_tree pins;
+	/* The largest IO page it may use (model_hw.c). */
+	uint64_t io_max;
+	/* DT_TRACK_HW while the IOMMU tracks: its IO pages' dirty bits (model_hw.c); else NULL. */
+	void *hw;
 };
 RB_HEAD(model_mapping_tree, model_mapping);
 
@@ -90,6 +94,12 @@ struct model {
 	unsigned int unscoped;
 	const struct dt_harvest_ops *harvest;
 	struct dt_profile prof;
+	/* The tracking mode (hwdirty.h) and the state of the second and third. */
+	enum dt_track_mode mode;
+	uint64_t io_pgsize;	  /* a mapping's largest IO page when MAP does not say */
+	bool hw_tracking;	  /* DT_TRACK_HW: the IOMMU sets dirty bits (model_hw.c) */
+	uint32_t log_max_ranges;  /* DT_TRACK_DMALOG: the device's limit, 0 for none */
+	struct model_dmalog *log; /* DT_TRACK_DMALOG while the device logs (model_dmalog.c) */
 };
 
 RB_PROTOTYPE(model_mapping_tree, model_mapping, node, model_mapping_cmp)
@@ -155,12 +165,40 @@ void model_report_fault(struct model *md, struct model_mapping *m, uint64_t bit_
 bool model_range_whole(struct model *md, uint64_t iova, uint64_t last);
 
 int model_dma_map(void *state, uint64_t iova, uint64_t size, uint64_t vaddr, uint32_t prot);
+int model_dma_map_io(void *state, uint64_t iova, uint64_t size, uint64_t vaddr, uint32_t prot,
+		     uint64_t io_pgsize);
 int model_dma_unmap(void *state, struct dt_dma_unmap *u);
 int model_pin(void *state, uint64_t group, uint64_t iova, uint64_t npages, uint32_t prot);
 int model_unpin(void *state, uint64_t group, uint64_t iova, uint64_t npages);
 int model_dma_rw(void *state, uint64_t iova, void *buf, size_t len, bool write);
 int model_dirty_pages(void *state, const struct dt_dirty_pages *req);
 struct model_group *model_group_find(struct model *md, uint64_t id);
+
+/*
+ * The second and third modes (model_hw.c, model_dmalog.c), under the lock
+ * unless said. model_modes_configure() checks and takes the config's mode,
+ * io_pgsize and log_max_ranges (-EINVAL, -EOPNOTSUPP with a compat mode);
+ * model_io_max() resolves a MAP's io_pgsize (0: the container's) or says
+ * -EINVAL; model_hw_track() gives a mapping its IO pages' dirty bits while
+ * the IOMMU tracks (-ENOMEM), model_hw_untrack() frees them (none: nothing);
+ * model_dmalog_mark() logs a device write of [iova, last], checked;
+ * model_dmalog_free() forgets the log (destroy).
+ */
+int model_modes_configure(struct model *md, const struct dt_container_config *cfg);
+int model_io_max(const struct model *md, uint64_t io_pgsize, uint64_t *out);
+int model_hw_track(struct model *md, struct model_mapping *m);
+void model_hw_untrack(struct model_mapping *m);
+void model_dmalog_mark(struct model *md, uint64_t iova, uint64_t last);
+void model_dmalog_free(struct model *md);
+int model_device_write(void *state, uint64_t iova, uint64_t len);
+int model_hw_set_dirty_tracking(void *state, bool enable);
+int model_hw_dirty_bitmap(void *state, const struct dt_hw_dirty_bitmap *req);
+int model_dmalog_start(void *state, const struct dt_dmalog_range *ranges, uint32_t nranges,
+		       uint64_t page_size);
+int model_dmalog_stop(void *state);
+int model_dmalog_report(void *state, uint64_t iova, uint64_t length, uint64_t page_size,
+			void *data);
+int model_dmalog_ranges(void *state, struct dt_dmalog_range *out, size_t max);
 
 /*
  * Phase timing for the profiler view; a test of one flag when profiling is

@@ -84,6 +84,9 @@ int model_dirty_pages(void *state, const struct dt_dirty_pages *req)
 	struct model *md = state;
 	int ret = 0;
 
+	/* An iommufd HWPT has no VFIO_IOMMU_DIRTY_PAGES: its tracking is hwdirty.h's. */
+	if (md->mode == DT_TRACK_HW)
+		return -EOPNOTSUPP;
 	if (model_no_iommu(md))
 		return -EINVAL;
 	if (!md->v2)

@@ -54,6 +54,7 @@ void model_mapping_free(struct model *md, struct model_mapping *m)
 	}
 	if (m->track)
 		md->harvest->untrack(md, m);
+	model_hw_untrack(m);
 	free(m);
 }
 
@@ -102,7 +103,7 @@ bool model_range_whole(struct model *md, uint64_t iova, uint64_t last)
 }
 
 static int map_locked(struct model *md, uint64_t iova, uint64_t size, uint64_t vaddr,
-		      uint32_t prot)
+		      uint32_t prot, uint64_t io_max)
 {
 	struct model_index *ix;
 	struct model_mapping *m;
@@ -133,9 +134,19 @@ static int map_locked(struct model *md, uint64_t iova, uint64_t size, uint64_t v
 	m->vaddr = vaddr;
 	m->prot = prot;
 	m->npages = size >> md->pgshift;
+	m->io_max = io_max;
 	RB_INIT(&m->pins);
 	if (md->tracking) {
 		ret = md->harvest->track(md, m);
+		if (ret < 0) {
+			free(ix);
+			free(m);
+			return ret;
+		}
+	}
+	if (md->hw_tracking) {
+		/* The IOMMU tracks every IO page it maps, from the start (hw mode has no type1 state). */
+		ret = model_hw_track(md, m);
 		if (ret < 0) {
 			free(ix);
 			free(m);
@@ -149,19 +160,28 @@ static int map_locked(struct model *md, uint64_t iova, uint64_t size, uint64_t v
 	return 0;
 }
 
-int model_dma_map(void *state, uint64_t iova, uint64_t size, uint64_t vaddr, uint32_t prot)
+int model_dma_map_io(void *state, uint64_t iova, uint64_t size, uint64_t vaddr, uint32_t prot,
+		     uint64_t io_pgsize)
 {
 	struct model *md = state;
+	uint64_t io_max;
 	int ret;
 
 	if (model_no_iommu(md))
 		return -EINVAL;
 	if (!prot || (prot & ~(DT_PROT_READ | DT_PROT_WRITE)))
 		return -EINVAL;
+	if (model_io_max(md, io_pgsize, &io_max) < 0)
+		return -EINVAL;
 	pthread_mutex_lock(&md->lock);
-	ret = map_locked(md, iova, size, vaddr, prot);
+	ret = map_locked(md, iova, size, vaddr, prot, io_max);
 	pthread_mutex_unlock(&md->lock);
 	return ret;
+}
+
+int model_dma_map(void *state, uint64_t iova, uint64_t size, uint64_t vaddr, uint32_t prot)
+{
+	return model_dma_map_io(state, iova, size, vaddr, prot, 0);
 }
 
 static int unmap_locked(struct model *md, struct dt_dma_unmap *u)
@@ -252,6 +272,9 @@ int model_dma_unmap(void *state, struct dt_dma_unmap *u)
 		return -EINVAL;
 	if (u->argsz < DT_DMA_UNMAP_ARGSZ || (u->flags & ~known))
 		return -EINVAL;
+	/* iommufd's type1 compatibility has no dirty bitmap on unmap. */
+	if (md->mode == DT_TRACK_HW && (u->flags & DT_UNMAP_GET_DIRTY_BITMAP))
+		return -EOPNOTSUPP;
 	if ((u->flags & DT_UNMAP_GET_DIRTY_BITMAP) && (u->flags & (DT_UNMAP_ALL | DT_UNMAP_VADDR)))
 		return -EINVAL;
 	if (u->flags & DT_UNMAP_VADDR)

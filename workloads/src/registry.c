@@ -11,6 +11,7 @@ const struct ds_workload_ops *const ds_workloads[] = {
 	&ds_workload_rw,
 	&ds_workload_viommu,
 	&ds_workload_idle,
+	&ds_workload_devwrite,
 	NULL,
 };
 

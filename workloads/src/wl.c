@@ -29,7 +29,9 @@ int wl_check_pattern(const struct ds_workload_params *p)
 	if (!p->threads || !p->hot_percent || p->hot_percent > 100 || p->hot_share > 100)
 		return -EINVAL;
 	if (p->pattern != DS_PATTERN_RANDOM && p->pattern != DS_PATTERN_SEQUENTIAL &&
-	    p->pattern != DS_PATTERN_HOTCOLD)
+	    p->pattern != DS_PATTERN_HOTCOLD && p->pattern != DS_PATTERN_STRIDED)
+		return -EINVAL;
+	if (p->pattern == DS_PATTERN_STRIDED && !p->stride)
 		return -EINVAL;
 	if (!p->pages && !p->step_ns)
 		return -EINVAL;
@@ -149,6 +151,18 @@ uint64_t wl_pick(struct wl_picker *pk, const struct wl_set *s, const struct ds_w
 		k = pk->cursor++;
 		if (pk->cursor == s->pages)
 			pk->cursor = 0;
+		return k;
+	case DS_PATTERN_STRIDED:
+		/*
+		 * A lap visits every stride-th page; the next starts a page
+		 * further on, so that every page comes round in time.
+		 */
+		if (pk->cursor >= s->pages)
+			pk->cursor %= s->pages;
+		k = pk->cursor;
+		pk->cursor += p->stride;
+		if (pk->cursor >= s->pages)
+			pk->cursor = (pk->cursor % s->pages + 1) % s->pages;
 		return k;
 	case DS_PATTERN_HOTCOLD:
 		if (ds_rand_below(&pk->r, 100) < p->hot_share || s->hot == s->pages)

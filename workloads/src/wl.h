@@ -23,6 +23,7 @@ enum wl_stream {
 	WL_STREAM_IOMMU = 2,
 	WL_STREAM_RW = 3,
 	WL_STREAM_VIOMMU = 4,
+	WL_STREAM_DEVWRITE = 5,
 };
 
 /* Each (stream, thread) gets its own sequence of the one generator. */
@@ -112,6 +113,7 @@ extern const struct ds_workload_ops ds_workload_iommu;
 extern const struct ds_workload_ops ds_workload_rw;
 extern const struct ds_workload_ops ds_workload_viommu;
 extern const struct ds_workload_ops ds_workload_idle;
+extern const struct ds_workload_ops ds_workload_devwrite;
 
 /* Per-thread state on its own cache lines: @n objects of @size, zeroed; NULL on failure. */
 void *wl_alloc_threads(unsigned int n, size_t size);

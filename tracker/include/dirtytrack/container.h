@@ -58,6 +58,19 @@ struct dt_container;
 /* The kernel's default for vfio_iommu_type1.dma_entry_limit. */
 #define DT_DMA_LIMIT_DEFAULT 65535u
 
+/*
+ * Which dirty tracking a container offers (dt_container_config.mode; the
+ * calls of the second and third modes are in hwdirty.h).
+ */
+enum dt_track_mode {
+	/* VFIO type1 DIRTY_PAGES: pinned pages, DMA_RW, or everything (dirty.h). */
+	DT_TRACK_TYPE1 = 0,
+	/* IOMMU dirty bits, as iommufd's HWPT: the type1 tracking calls answer -EOPNOTSUPP. */
+	DT_TRACK_HW = 1,
+	/* A type1 container whose device also logs its own DMA (mlx5-style). */
+	DT_TRACK_DMALOG = 2,
+};
+
 enum dt_group_kind {
 	/* A device behind an IOMMU: it may write any mapped page unseen. */
 	DT_GROUP_IOMMU = 1,
@@ -110,18 +123,43 @@ struct dt_container_config {
 	 * kernel's vfio_dma_rw() takes iommu->lock).
 	 */
 	bool concurrent;
+	/*
+	 * The tracking mode (hwdirty.h); 0 is DT_TRACK_TYPE1, what every
+	 * container was before the modes existed. The model backend only: the
+	 * others answer -EOPNOTSUPP to DT_TRACK_HW and DT_TRACK_DMALOG, and so
+	 * does a compat mode (a kernel's type1 defects).
+	 */
+	enum dt_track_mode mode;
+	/*
+	 * The largest IO page a mapping may use when dt_dma_map() does not
+	 * say (dt_dma_map_io() does): pgsize, 2 MiB or 1 GiB above pgsize;
+	 * 0 means pgsize. Only DT_TRACK_HW reads it: a device write dirties
+	 * the whole IO page that holds it.
+	 */
+	uint64_t io_pgsize;
+	/*
+	 * DT_TRACK_DMALOG: how many ranges the device can log at once; a
+	 * START with more has its ranges merged, smallest gap first. 0 means
+	 * no limit below the kernel's DT_DMALOG_RANGES_MAX.
+	 */
+	uint32_t log_max_ranges;
 };
 
-/* Fill @cfg with the defaults: model, reference, 4096, 65535, v2, no profiling, no compat. */
+/*
+ * Fill @cfg with the defaults: model, reference, 4096, 65535, v2, no
+ * profiling, no compat, type1 tracking.
+ */
 void dt_container_config_init(struct dt_container_config *cfg);
 
 /*
  * Create an empty container, tracking off.
- * Returns 0 and sets *out, or -EINVAL (bad pgsize, NULL argument),
+ * Returns 0 and sets *out, or -EINVAL (bad pgsize, NULL argument, an
+ * unknown mode, an io_pgsize that is not pgsize, 2 MiB or 1 GiB),
  * -ENOENT (unknown backend, harvest or compat name), -EOPNOTSUPP (a compat
- * mode with a backend or harvest that has none; vfio: a pgsize other than
- * the page size or a dma_limit other than the default, which the kernel
- * decides, or no type1 support), -ENOMEM, or the backend's errno when it
+ * mode with a backend or harvest that has none, or with a mode other than
+ * type1; a mode other than type1 with a backend other than the model;
+ * vfio: a pgsize other than the page size or a dma_limit other than the
+ * default, which the kernel decides, or no type1 support), -ENOMEM, or the backend's errno when it
  * cannot open its device (-ENODEV, -EACCES, ...; vfio: -EINVAL without a
  * device, the errno of opening /dev/vfio/vfio; uffd: -EOPNOTSUPP when the
  * kernel cannot track writes (no userfaultfd async write-protect or no

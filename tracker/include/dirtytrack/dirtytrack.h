@@ -5,6 +5,7 @@
 
 #include <dirtytrack/container.h>
 #include <dirtytrack/dirty.h>
+#include <dirtytrack/hwdirty.h>
 #include <dirtytrack/profile.h>
 
 #endif

@@ -53,6 +53,7 @@ enum ds_pattern {
 	DS_PATTERN_RANDOM,     /* uniform over the working set */
 	DS_PATTERN_SEQUENTIAL, /* a cursor through the working set, in runs */
 	DS_PATTERN_HOTCOLD,    /* hot_share % of the accesses go to hot_percent % of the pages */
+	DS_PATTERN_STRIDED,    /* every stride-th page of the working set, one page further each lap */
 };
 
 /*
@@ -75,7 +76,8 @@ struct ds_workload_params {
 	unsigned int hot_percent; /* 1..100 */
 	unsigned int hot_share;	  /* 0..100 */
 	uint64_t working_set;	  /* pages drawn from, spread over the device; 0: all */
-	uint64_t rw_bytes;	  /* bytes per DMA_RW write (1 .. pgsize) */
+	uint64_t rw_bytes;	  /* bytes per DMA_RW write or device write (1 .. pgsize) */
+	uint64_t stride;	  /* DS_PATTERN_STRIDED: pages from one access to the next (>= 1) */
 	uint64_t churn;		  /* mappings destroyed and created per step (viommu) */
 	uint64_t group;		  /* the group id this instance may attach */
 	/* viommu: the kind of the group its device sits in (a vIOMMU guest's assigned device) */
@@ -104,11 +106,18 @@ struct ds_workload_ops {
 	 * view of the device assumes they all succeed.
 	 */
 	size_t (*churn)(void *state, const struct ds_churn_op **ops);
+	/*
+	 * NULL, or how many distinct pages the workload wrote since the last
+	 * call (or setup): what the device really dirtied, to set against
+	 * what a harvest reports (the dirty amplification of large IO pages).
+	 * Called between steps, never while one runs.
+	 */
+	uint64_t (*written)(void *state);
 	/* Accepts a half-built state; NULL is allowed. */
 	void (*teardown)(void *state);
 };
 
-/* The workloads, NULL-terminated: pinned, iommu, rw, viommu, idle. */
+/* The workloads, NULL-terminated: pinned, iommu, rw, viommu, idle, devwrite. */
 extern const struct ds_workload_ops *const ds_workloads[];
 
 /* The workload called @name, or NULL. */
