@@ -12,6 +12,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{"run", cmd_run, "map DMA regions, drive workloads, time every tracking call"},
+	{"plan", cmd_plan, "stop-and-copy downtime per device size, from measured harvest costs"},
 	{"replay", cmd_replay, "run a replay file against a backend, one result line per operation"},
 };
 

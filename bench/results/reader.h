@@ -52,11 +52,19 @@ struct ds_rf_sample {
 	uint8_t harvest; /* index into ds_run_folder.harvests */
 	uint8_t op, request, path, stage; /* indices into ds_rf_names(...) */
 	uint64_t bitmap_bytes, pages, dirty_pages, ns, memcpy_bytes, memcpy_ns;
+	/* index into ds_run_folder.rows of the row this sample counts in; UINT32_MAX when
+	 * the folder has no summary or (only in a failed run) no row has its kind */
+	uint32_t row;
 };
 
 struct ds_rf_phase {
 	const char *name;
 	uint64_t calls, total_ns;
+};
+
+/* One object of summary.json's memcpy: the floor for one size. */
+struct ds_rf_memcpy {
+	uint64_t memcpy_bytes, n, median_ns;
 };
 
 /* One object of summary.json's phases. */
@@ -104,6 +112,9 @@ struct ds_run_folder {
 
 	struct ds_rf_sample *samples; /* with DS_RF_SAMPLES */
 	size_t nsamples;
+
+	struct ds_rf_memcpy *memcpy; /* ascending memcpy_bytes */
+	size_t nmemcpy;
 };
 
 /*
@@ -114,6 +125,14 @@ struct ds_run_folder {
  * other than 2, a status of "running" without DS_RF_PARTIAL), -ENOMEM,
  * or the errno of a failed read. On failure @why (of @whylen bytes) holds
  * one line naming the file and the field; *@out is untouched.
+ *
+ * What is checked beyond types and names: every harvest, device and layout
+ * agrees with meta.json; a row's statistics are ordered (min <= median <=
+ * p90 <= p99 <= max); no two rows share a kind; and, with DS_RF_SAMPLES,
+ * for a complete or interrupted run every sample belongs to a row and each
+ * row's n counts its samples (a half-written or mixed folder fails). A
+ * samples.csv whose last line is cut is accepted (the line dropped) only
+ * when the status is running or failed.
  */
 int ds_rf_open(const char *dir, unsigned int flags, struct ds_run_folder **out, char *why,
 	       size_t whylen);
