@@ -274,15 +274,16 @@ static int serve_one(struct dest *d)
 	}
 }
 
-int ds_dest_serve(int lfd, const struct ds_mig_opts *o, const volatile int *stop,
-		  struct ds_dest_report *rep, size_t max, size_t *n, char *err, size_t errlen)
+int ds_dest_serve(int lfd, const struct ds_mig_opts *o, uint64_t accept_timeout_ns,
+		  const volatile int *stop, struct ds_dest_report *rep, size_t max, size_t *n,
+		  char *err, size_t errlen)
 {
 	struct dest d;
 	int fd, ret;
 
 	*n = 0;
 	while (*n < max) {
-		ret = ds_link_accept(lfd, o->io_timeout_ns, stop, &fd);
+		ret = ds_link_accept(lfd, accept_timeout_ns, stop, &fd);
 		if (ret < 0) {
 			snprintf(err, errlen, "%s",
 				 ret == -ETIMEDOUT ? "no source connected within --io-timeout"

@@ -60,8 +60,13 @@ static void *dest_main(void *arg)
 {
 	struct dest_thread *d = arg;
 
-	d->ret = ds_dest_serve(d->lfd, d->o, &stop_dest, d->rep, d->max, &d->n, d->err,
-			       sizeof(d->err));
+	/*
+	 * The source connects once its region is ready, which takes as long as
+	 * filling it: no timeout of its own here, the sweep's end (stop_dest)
+	 * bounds the wait.
+	 */
+	d->ret = ds_dest_serve(d->lfd, d->o, UINT64_MAX / 2, &stop_dest, d->rep, d->max, &d->n,
+			       d->err, sizeof(d->err));
 	return NULL;
 }
 
@@ -90,7 +95,8 @@ static int listen_only(struct ds_mig_opts *o)
 	/* A script that asked for port 0 reads the port from here. */
 	printf("listening on %s:%u\n", host, ntohs(addr.sin_port));
 	fflush(stdout);
-	ret = ds_dest_serve(lfd, o, &stop_dest, rep, MAX_POINTS, &n, err, sizeof(err));
+	ret = ds_dest_serve(lfd, o, o->io_timeout_ns, &stop_dest, rep, MAX_POINTS, &n, err,
+			    sizeof(err));
 	close(lfd);
 	for (i = 0; i < n; i++) {
 		const struct ds_dest_report *r = &rep[i];
@@ -130,17 +136,17 @@ static void not_converged(const struct ds_mig_opts *o, const struct ds_mig_resul
 	fprintf(stderr,
 		"dirtyscope migrate: migration %zu/%zu did not converge: after %llu rounds %s were "
 		"pending, more than the %s the link carries in %s at its measured %s (the "
-		"writers wrote %s of pages a second); forced over at --max-rounds %llu: downtime "
+		"writers wrote %s of pages); forced over at --max-rounds %llu: downtime "
 		"%s\n",
 		index + 1, count, (unsigned long long)r->precopy_rounds,
 		ds_format_bytes(a, sizeof(a), (double)last->pending_bytes),
 		ds_format_bytes(b, sizeof(b), (double)last->threshold_bytes),
 		ds_format_ns(c, sizeof(c), (double)o->limit_ns),
 		ds_format_bits_per_s(d, sizeof(d), (double)last->link_bytes_per_s),
-		ds_format_bytes(e, sizeof(e),
-				r->writes_ns ? (double)r->page_writes * DS_MIG_PAGE * 1e9 /
-						       (double)r->writes_ns
-					     : 0),
+		ds_mig_format_rate(e, sizeof(e),
+				   r->writes_ns ? (double)r->page_writes * DS_MIG_PAGE * 1e9 /
+							  (double)r->writes_ns
+						: 0),
 		(unsigned long long)o->max_rounds,
 		ds_format_ns(f, sizeof(f), (double)r->down.total_ns));
 }
@@ -221,7 +227,8 @@ int cmd_migrate(int argc, char **argv)
 		fflush(stdout);
 		if (ret < 0) {
 			failed = res[i].outcome != DS_MIG_INTERRUPTED;
-			error = res[i].error;
+			/* meta.json's error is for a failure; a signal has its own key. */
+			error = failed ? res[i].error : NULL;
 			fprintf(stderr, "dirtyscope migrate: migration %zu/%zu: %s\n", i + 1, npts,
 				res[i].error);
 			break;

@@ -217,15 +217,18 @@ struct ds_dest_report {
 
 /*
  * Serve migrations on the listening socket @lfd, one connection each,
- * until one that says it is the last, or an error, or *@stop. Reports go
+ * until one that says it is the last, or an error, or *@stop; each
+ * connection must come within @accept_timeout_ns. Reports go
  * to @rep (room for @max; *@n set). Returns 0 or -errno with the failing
  * report's error set (or @err when none was open).
  */
-int ds_dest_serve(int lfd, const struct ds_mig_opts *o, const volatile int *stop,
-		  struct ds_dest_report *rep, size_t max, size_t *n, char *err, size_t errlen);
+int ds_dest_serve(int lfd, const struct ds_mig_opts *o, uint64_t accept_timeout_ns,
+		  const volatile int *stop, struct ds_dest_report *rep, size_t max, size_t *n,
+		  char *err, size_t errlen);
 
 /* Output (migrate_output.c). */
-struct ds_mig_run_folder;
+/* A rate as --dirty-rate spells it, decimal: "16 MB/s". Returns @b. */
+const char *ds_mig_format_rate(char *b, size_t n, double bytes_per_s);
 void ds_mig_print_migration(const struct ds_mig_opts *o, const struct ds_mig_result *r,
 			    size_t index, size_t count);
 void ds_mig_print_sweep(const struct ds_mig_result *r, size_t n);

@@ -46,16 +46,21 @@ static const char *rate_str(char *b, size_t n, uint64_t bytes_per_s)
 	return ds_format_bits_per_s(b, n, (double)bytes_per_s);
 }
 
-static const char *bps_str(char *b, size_t n, uint64_t bytes_per_s)
+const char *ds_mig_format_rate(char *b, size_t n, double bytes_per_s)
 {
 	/* Dirty rates are quoted as plan takes them: decimal bytes per second. */
-	if (bytes_per_s >= 1000000000)
-		snprintf(b, n, "%.3g GB/s", (double)bytes_per_s / 1e9);
-	else if (bytes_per_s >= 1000000)
-		snprintf(b, n, "%.3g MB/s", (double)bytes_per_s / 1e6);
+	if (bytes_per_s >= 1e9)
+		snprintf(b, n, "%.3g GB/s", bytes_per_s / 1e9);
+	else if (bytes_per_s >= 1e6)
+		snprintf(b, n, "%.3g MB/s", bytes_per_s / 1e6);
 	else
-		snprintf(b, n, "%.3g kB/s", (double)bytes_per_s / 1e3);
+		snprintf(b, n, "%.3g kB/s", bytes_per_s / 1e3);
 	return b;
+}
+
+static const char *bps_str(char *b, size_t n, uint64_t bytes_per_s)
+{
+	return ds_mig_format_rate(b, n, (double)bytes_per_s);
 }
 
 static double ratio(uint64_t predicted, uint64_t measured)
@@ -176,7 +181,7 @@ void ds_mig_print_migration(const struct ds_mig_opts *o, const struct ds_mig_res
 
 void ds_mig_print_sweep(const struct ds_mig_result *r, size_t n)
 {
-	char a[24], b[24], c[24], d[24], e[24], f[24];
+	char a[24], b[24], c[24], d[24], e[24], f[24], g[24];
 	size_t i;
 
 	printf("predicted / measured downtime\n");
@@ -201,7 +206,7 @@ void ds_mig_print_sweep(const struct ds_mig_result *r, size_t n)
 		       m && x->plan_measured.valid
 			       ? ratio(x->plan_measured.plan.downtime_ns, x->down.total_ns)
 			       : 0,
-		       m ? ns_str(a, sizeof(a), x->qemu_expected_downtime_ns) : "-",
+		       m ? ns_str(g, sizeof(g), x->qemu_expected_downtime_ns) : "-",
 		       m ? ratio(x->qemu_expected_downtime_ns, x->down.total_ns) : 0);
 	}
 	printf("(rounds: measured/plan; error: predicted / measured; plan(h): plan with the "

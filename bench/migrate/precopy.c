@@ -50,7 +50,6 @@ struct mig {
 	uint64_t bw;		 /* QEMU's measured bandwidth, bytes/s */
 	uint64_t *harvests;	 /* every harvest's time, for the median */
 	size_t nharvests;
-	uint32_t last_round;
 };
 
 static int failf(struct mig *m, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -210,7 +209,6 @@ static int precopy(struct mig *m)
 		if (ret < 0)
 			return ret;
 		res->precopy_rounds = round + 1;
-		m->last_round = round;
 		res->qemu_expected_downtime_ns = r.qemu_expected_downtime_ns;
 		res->link_bytes_per_s = m->bw;
 
@@ -288,7 +286,7 @@ static int stop_and_copy(struct mig *m)
 		return ret;
 	t_h1 = ds_mig_now_ns();
 	if (m->o->fault == DS_FAULT_DROP_BIT) {
-		res->fault_page = ds_source_drop_stale(m->src, m->last_round);
+		res->fault_page = ds_source_drop_stale(m->src);
 		if (res->fault_page < 0)
 			return failf(m, -ENOENT, "the drop-bit fault hook found no page of the "
 						 "stop-and-copy that the destination holds stale");
@@ -482,6 +480,7 @@ int ds_mig_run(const struct ds_mig_opts *o, const struct ds_mig_point *pt,
 	wp.rw_bytes = o->rw_bytes;
 	wp.threads = o->threads;
 	wp.seed = o->seed;
+	wp.write_ns = m.src->write_ns;
 	ret = ds_writers_start(&wp, &m.wr);
 	if (ret < 0) {
 		failf(&m, ret, "starting the writers: %s", strerror(-ret));

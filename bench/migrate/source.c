@@ -55,7 +55,8 @@ void ds_source_destroy(struct ds_source *s)
 	free(s->pending);
 	free(s->state);
 	free(s->batch);
-	free(s->last_sent);
+	free(s->sent_ns);
+	free(s->write_ns);
 	free(s);
 }
 
@@ -108,9 +109,12 @@ int ds_source_create(const struct ds_source_params *p, struct ds_source **out,
 	s->pending = calloc(s->words, 8);
 	s->batch = malloc(sizeof(struct ds_wire_hdr) + DS_WIRE_BATCH * (8 + s->page_bytes));
 	s->state = malloc(s->state_bytes ? s->state_bytes : 1);
-	s->last_sent = p->track_sends ? calloc(s->pages, sizeof(*s->last_sent)) : NULL;
+	if (p->track_sends) {
+		s->sent_ns = calloc(s->pages, sizeof(*s->sent_ns));
+		s->write_ns = calloc(s->pages, sizeof(*s->write_ns));
+	}
 	if (!s->harvest || !s->pending || !s->batch || !s->state ||
-	    (p->track_sends && !s->last_sent)) {
+	    (p->track_sends && (!s->sent_ns || !s->write_ns))) {
 		ret = -ENOMEM;
 		goto err;
 	}
@@ -215,9 +219,12 @@ static int send_batch(struct ds_source *s, struct ds_link *l, uint32_t round,
 		memcpy(data + (size_t)i * s->page_bytes, s->mem + idx[i] * s->page_bytes,
 		       s->page_bytes);
 	RACY_READS_END();
-	if (s->last_sent)
+	if (s->sent_ns) {
+		uint64_t t = ds_mig_now_ns();
+
 		for (i = 0; i < n; i++)
-			s->last_sent[idx[i]] = round;
+			s->sent_ns[idx[i]] = t;
+	}
 	return ds_link_send(l, s->batch, sizeof(h) + (size_t)n * (8 + s->page_bytes));
 }
 
@@ -272,37 +279,23 @@ int ds_source_send_state(struct ds_source *s, struct ds_link *l)
 	return ds_link_send(l, s->state, s->state_bytes);
 }
 
-int64_t ds_source_drop_stale(struct ds_source *s, uint32_t last_round)
+int64_t ds_source_drop_stale(struct ds_source *s)
 {
-	uint64_t w, bits, p, key, best_key = UINT64_MAX;
-	int64_t best = -1;
+	uint64_t w, bits, p;
 
-	if (!s->last_sent)
+	if (!s->sent_ns)
 		return -1;
 	for (w = 0; w < s->words; w++) {
 		for (bits = s->pending[w]; bits; bits &= bits - 1) {
 			p = w * 64 + (uint64_t)__builtin_ctzll(bits);
-			/*
-			 * Sent before the last round: it was reported after that, so written
-			 * after its last send. Reported by the final harvest: written after
-			 * the last harvest, which came after every send. Either way the
-			 * destination holds an older copy.
-			 */
-			if (s->last_sent[p] < last_round)
-				key = s->last_sent[p];
-			else if (s->harvest[w] >> (p % 64) & 1)
-				key = last_round;
-			else
-				continue;
-			if (key < best_key) {
-				best_key = key;
-				best = (int64_t)p;
+			/* Written after the copy: the destination has the bytes from before. */
+			if (s->write_ns[p] > s->sent_ns[p]) {
+				s->pending[w] &= ~(1ull << (p % 64));
+				return (int64_t)p;
 			}
 		}
 	}
-	if (best >= 0)
-		s->pending[best / 64] &= ~(1ull << (best % 64));
-	return best;
+	return -1;
 }
 
 void ds_source_sums(const struct ds_source *s, uint64_t *sums, uint64_t *state_sum)

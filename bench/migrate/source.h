@@ -26,7 +26,7 @@
 struct ds_source_params {
 	const char *backend, *harvest;
 	uint64_t device_bytes, page_bytes, mappings, state_bytes, seed;
-	bool track_sends; /* keep the round each page was last sent in (the drop-bit hook) */
+	bool track_sends; /* keep when each page was last copied out, and written (the drop-bit hook) */
 };
 
 struct ds_source {
@@ -39,7 +39,8 @@ struct ds_source {
 	uint8_t *state;
 	uint64_t state_bytes;
 	uint8_t *batch; /* one PAGES message */
-	uint32_t *last_sent;
+	/* With track_sends, per page: when its last copy for a send ended, when its last write began. */
+	uint64_t *sent_ns, *write_ns;
 	bool tracking;
 };
 
@@ -78,13 +79,13 @@ int ds_source_send_state(struct ds_source *s, struct ds_link *l);
 uint64_t ds_source_pending(const struct ds_source *s);
 
 /*
- * The drop-bit fault hook: take out of s->pending, unsent, one page that
- * the destination certainly holds an older copy of: the one last sent the
- * longest ago before round @last_round, or else one that s->harvest (the
- * final harvest) reported. Returns the page, or -1 when no pending page
- * is certainly stale (nothing is dropped).
+ * The drop-bit fault hook: take out of s->pending, unsent, the first page
+ * the destination certainly holds an older copy of: one whose last write
+ * began after its last copy for a send ended (s->write_ns, filled by the
+ * writers, must be final: call it after they stopped). Returns the page,
+ * or -1 when no pending page is certainly stale (nothing is dropped).
  */
-int64_t ds_source_drop_stale(struct ds_source *s, uint32_t last_round);
+int64_t ds_source_drop_stale(struct ds_source *s);
 
 /* The checksum of every page (into @sums, s->pages of them) and of the state. */
 void ds_source_sums(const struct ds_source *s, uint64_t *sums, uint64_t *state_sum);

@@ -91,7 +91,8 @@ static uint64_t pick(struct writer *w)
 static int write_one(struct writer *w)
 {
 	const struct ds_writer_params *p = &w->ws->p;
-	uint64_t k = pick(w), page, off, stamp, i;
+	uint64_t k = pick(w), page, off, stamp, i, t = 0, seen;
+	int ret;
 
 	/* The working set spreads evenly over the device, as `run` spreads it. */
 	page = p->ws_pages == p->pages
@@ -102,8 +103,18 @@ static int write_one(struct writer *w)
 	stamp = (uint64_t)(w->id + 1) << 48 | ++w->seq;
 	for (i = 0; i < p->rw_bytes / 8; i++)
 		w->buf[i] = stamp;
-	return dt_dma_rw(p->c, p->iova_base + page * p->page_bytes + off, w->buf, p->rw_bytes,
-			 true);
+	if (p->write_ns)
+		t = now_ns();
+	ret = dt_dma_rw(p->c, p->iova_base + page * p->page_bytes + off, w->buf, p->rw_bytes,
+			true);
+	if (ret < 0 || !p->write_ns)
+		return ret;
+	/* The latest start wins, whichever thread stores last. */
+	seen = __atomic_load_n(&p->write_ns[page], __ATOMIC_RELAXED);
+	while (seen < t && !__atomic_compare_exchange_n(&p->write_ns[page], &seen, t, true,
+							 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	return 0;
 }
 
 /* Sleep until @t after the start, or until told to stop. */

@@ -43,6 +43,12 @@ struct ds_writer_params {
 	uint64_t rw_bytes; /* a multiple of 8, at most a page */
 	unsigned int threads;
 	uint64_t seed;
+	/*
+	 * NULL, or one slot per page of the device: when the latest write of
+	 * the page began (CLOCK_MONOTONIC ns), kept for the drop-bit fault
+	 * hook, which must know a page is stale. Read it after ds_writers_stop().
+	 */
+	uint64_t *write_ns;
 };
 
 struct ds_writers;
