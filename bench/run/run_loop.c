@@ -752,6 +752,18 @@ static int measure(struct ds_run *run)
 	return ret;
 }
 
+/* What failed when a container cannot be made: for a real backend, what it needs. */
+static const char *create_what(const char *backend)
+{
+	if (!strcmp(backend, "uffd"))
+		return "creating the container (the uffd backend needs Linux >= 6.7 with userfaultfd "
+		       "async write-protect and PAGEMAP_SCAN: docs/uffd.md)";
+	if (!strcmp(backend, "iommufd"))
+		return "creating the container (the iommufd backend needs /dev/iommu and a vfio "
+		       "device: docs/iommufd.md)";
+	return "creating the container";
+}
+
 int ds_run_measure(struct ds_run *run)
 {
 	const struct ds_run_opts *o = run->opts;
@@ -768,7 +780,7 @@ int ds_run_measure(struct ds_run *run)
 			cfg.concurrent = o->marking_during;
 			ret = dt_container_create(&cfg, &run->devices[k].inst[h].dev.c);
 			if (ret < 0)
-				fail(run, ret, "creating the container");
+				fail(run, ret, create_what(o->backend));
 		}
 	}
 	if (ret == 0)

@@ -34,5 +34,7 @@ struct dt_backend_ops {
 
 extern const struct dt_backend_ops dt_model_backend;
 extern const struct dt_backend_ops dt_vfio_backend;
+extern const struct dt_backend_ops dt_uffd_backend;
+extern const struct dt_backend_ops dt_iommufd_backend;
 
 #endif

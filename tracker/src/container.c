@@ -18,9 +18,11 @@ struct dt_container {
 static const struct dt_backend_ops *const backends[] = {
 	&dt_model_backend,
 	&dt_vfio_backend,
+	&dt_uffd_backend,
+	&dt_iommufd_backend,
 };
 
-static const char *const backend_names[] = {"model", "vfio", NULL};
+static const char *const backend_names[] = {"model", "vfio", "uffd", "iommufd", NULL};
 
 const char *const *dt_backend_names(void)
 {

@@ -61,8 +61,11 @@ enum dt_group_kind {
 
 struct dt_container_config {
 	/*
-	 * "model" (the in-process engine) or "vfio" (a real type1 container,
-	 * /dev/vfio/vfio; docs/kernel.md); NULL means "model".
+	 * "model" (the in-process engine), "vfio" (a real type1 container,
+	 * /dev/vfio/vfio; docs/kernel.md), "uffd" (real write tracking of the
+	 * mappings' memory by this host's kernel; docs/uffd.md) or "iommufd"
+	 * (/dev/iommu with the IOMMU's dirty bits; docs/iommufd.md); NULL
+	 * means "model". The harvest name means nothing to the real backends.
 	 */
 	const char *backend;
 	/* Harvest implementation of the model: "reference"; NULL means "reference". */
@@ -84,7 +87,8 @@ struct dt_container_config {
 	const char *compat;
 	/*
 	 * What a backend that drives a real device opens: for "vfio" the group
-	 * file (/dev/vfio/N), or several separated by commas; each
+	 * file (/dev/vfio/N), for "iommufd" the vfio device cdev
+	 * (/dev/vfio/devices/vfioN), or several separated by commas; each
 	 * dt_group_attach() of an IOMMU group takes the first one not attached.
 	 * The files are opened at attach and closed at detach, so two
 	 * containers may name the same group as long as only one attaches it.
@@ -113,7 +117,11 @@ void dt_container_config_init(struct dt_container_config *cfg);
  * the page size or a dma_limit other than the default, which the kernel
  * decides, or no type1 support), -ENOMEM, or the backend's errno when it
  * cannot open its device (-ENODEV, -EACCES, ...; vfio: -EINVAL without a
- * device, the errno of opening /dev/vfio/vfio).
+ * device, the errno of opening /dev/vfio/vfio; uffd: -EOPNOTSUPP when the
+ * kernel cannot track writes (no userfaultfd async write-protect or no
+ * PAGEMAP_SCAN: Linux < 6.7) or pgsize is below the page size, -EPERM
+ * when userfaultfd is denied; iommufd: -ENODEV without /dev/iommu or when
+ * it is no iommufd, -EINVAL without a device).
  * The caller owns *out and releases it with dt_container_destroy().
  */
 int dt_container_create(const struct dt_container_config *cfg, struct dt_container **out);
