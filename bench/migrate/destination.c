@@ -75,6 +75,30 @@ static const char *link_error(int err)
 	}
 }
 
+/*
+ * Touch every page of the region before the source starts, as a
+ * destination VMM allocates the guest's RAM first: a first-touch fault
+ * costs microseconds (tens in a paravirtualised guest), and 16,384 of them
+ * inside round 0 made the destination fall behind a 500 Mbit/s link.
+ * A READY after each step tells the source it is making progress.
+ */
+static int populate(struct dest *d)
+{
+	struct ds_wire_hdr h = {.type = DS_MSG_READY};
+	uint64_t off, end;
+	int ret;
+
+	for (off = 0; off < d->bytes; off = end) {
+		end = d->bytes - off > DS_WIRE_POPULATE_STEP ? off + DS_WIRE_POPULATE_STEP : d->bytes;
+		memset(d->mem + off, 0, end - off);
+		h.arg = end;
+		ret = ds_link_send_unpaced(&d->l, &h, sizeof(h));
+		if (ret < 0)
+			return fail(d, ret, "sending READY: %s", link_error(ret));
+	}
+	return 0;
+}
+
 static int hello(struct dest *d)
 {
 	struct ds_wire_hdr h;
@@ -112,7 +136,7 @@ static int hello(struct dest *d)
 	d->batch = malloc(DS_WIRE_BATCH * (8 + hi->page_bytes));
 	if (!d->state || !d->batch)
 		return fail(d, -ENOMEM, "no memory for the state and a batch");
-	return 0;
+	return populate(d);
 }
 
 static int pages(struct dest *d, const struct ds_wire_hdr *h)

@@ -52,7 +52,7 @@ static void usage(FILE *f)
 		"\n"
 		"Migrate a device region for real: a source and a destination connected by a\n"
 		"loopback TCP link paced at --bandwidth, writer threads dirtying the source\n"
-		"through DMA_RW, pre-copy rounds until the pending bytes fit --downtime-limit at\n"
+		"(DMA_RW, or plain stores with uffd), pre-copy rounds until the pending bytes fit --downtime-limit at\n"
 		"the measured link rate (QEMU's rule) or --max-rounds, then stop-and-copy. The\n"
 		"downtime is measured from the pause to the destination's resume, next to what\n"
 		"`dirtyscope plan` and QEMU's expected_downtime predict; the destination checks\n"
@@ -65,9 +65,12 @@ static void usage(FILE *f)
 		"zero.\n"
 		"\n"
 		"options (default in brackets):\n"
-		"  --backend NAME        tracker backend (the writers need DMA_RW) [" DEFAULT_BACKEND "]\n"
-		"  --harvest H           reference (the kernel's, under the container lock: writers\n"
-		"                        wait for harvests) or fast (writers never wait) [" DEFAULT_HARVEST "]\n"
+		"  --backend NAME        model: writers write through DMA_RW, the model marks;\n"
+		"                        uffd: writers store to memory, the host kernel tracks\n"
+		"                        it (userfaultfd, Linux >= 6.7) [" DEFAULT_BACKEND "]\n"
+		"  --harvest H           model: reference (the kernel's, under the container lock:\n"
+		"                        writers wait for harvests) or fast (writers never wait);\n"
+		"                        uffd harvests with PAGEMAP_SCAN whatever H [" DEFAULT_HARVEST "]\n"
 		"  --device-size LIST    region sizes, or ranges A..B doubling from A; each one\n"
 		"                        is migrated [" DEFAULT_SIZES "]\n"
 		"  --mappings N          mappings the region is cut into, equal sizes [1]\n"
@@ -220,9 +223,10 @@ static int cross_checks(struct ds_mig_opts *o)
 		;
 	if (!names[i])
 		return ds_mig_bad("--backend: unknown backend '%s'", o->backend);
-	if (strcmp(o->backend, "model"))
-		return ds_mig_bad("--backend %s: the writers need DMA_RW, which only the model "
-				  "backend offers",
+	/* The writers need DMA_RW (model) or memory whose writes the backend sees (uffd). */
+	if (strcmp(o->backend, "model") && strcmp(o->backend, "uffd"))
+		return ds_mig_bad("--backend %s: the writers need DMA_RW (model) or tracked memory "
+				  "writes (uffd), which this backend does not offer",
 				  o->backend);
 	for (i = 0; dt_harvest_names()[i] && strcmp(dt_harvest_names()[i], o->harvest); i++)
 		;

@@ -404,6 +404,39 @@ static int hello(struct mig *m, bool last)
 	return ret < 0 ? link_fail(m, ret, "sending HELLO") : 0;
 }
 
+/* Wait until the destination has populated its region: outside every measurement. */
+static int ready(struct mig *m)
+{
+	uint64_t bytes = m->src->bytes;
+	struct ds_wire_hdr h;
+	char reason[DS_WIRE_REASON];
+	int ret;
+
+	do {
+		ret = ds_link_recv(&m->l, &h, sizeof(h));
+		if (ret == -ETIMEDOUT) {
+			char t[24];
+
+			return failf(m, ret, "the destination made no progress populating its "
+					     "region for %s (--io-timeout)",
+				     ds_format_ns(t, sizeof(t), (double)m->o->io_timeout_ns));
+		}
+		if (ret < 0)
+			return link_fail(m, ret, "waiting for the destination to be ready");
+		if (h.type == DS_MSG_ABORT) {
+			ret = ds_link_recv(&m->l, reason, sizeof(reason));
+			reason[sizeof(reason) - 1] = '\0';
+			return failf(m, -EPROTO, "the destination refused the migration: %s",
+				     ret ? "(no reason came)" : reason);
+		}
+		if (h.type != DS_MSG_READY || h.arg > bytes)
+			return failf(m, -EPROTO, "the destination answered HELLO with message type "
+						 "%u",
+				     h.type);
+	} while (h.arg < bytes);
+	return 0;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -445,7 +478,11 @@ int ds_mig_run(const struct ds_mig_opts *o, const struct ds_mig_point *pt,
 
 	ret = ds_source_create(&sp, &m.src, &what);
 	if (ret < 0) {
-		failf(&m, ret, "setting up the source: %s: %s", what, strerror(-ret));
+		failf(&m, ret, "setting up the source: %s: %s%s", what, strerror(-ret),
+		      !strcmp(o->backend, "uffd") && !strcmp(what, "dt_container_create")
+			      ? " (the uffd backend needs Linux >= 6.7 with userfaultfd async "
+				"write-protect and PAGEMAP_SCAN: docs/uffd.md)"
+			      : "");
 		goto out;
 	}
 	inet_ntop(AF_INET, &dest->sin_addr, addr, sizeof(addr));
@@ -463,6 +500,8 @@ int ds_mig_run(const struct ds_mig_opts *o, const struct ds_mig_point *pt,
 	res->link_chunk_bytes = m.l.chunk;
 	res->link_depth_ns = m.l.depth_ns;
 	ret = hello(&m, last);
+	if (!ret)
+		ret = ready(&m);
 	if (ret < 0)
 		goto out;
 
@@ -470,6 +509,8 @@ int ds_mig_run(const struct ds_mig_opts *o, const struct ds_mig_point *pt,
 	memset(&wp, 0, sizeof(wp));
 	wp.c = m.src->c;
 	wp.iova_base = m.src->iova_base;
+	/* The model sees DMA_RW only; uffd sees the memory, so the writers just store. */
+	wp.mem = strcmp(o->backend, "model") ? m.src->mem : NULL;
 	wp.page_bytes = DS_MIG_PAGE;
 	wp.pages = m.src->pages;
 	wp.ws_pages = pt->working_set / DS_MIG_PAGE;

@@ -18,6 +18,9 @@
  *                                                 resume the VM
  *   VERIFY   arg pages; body pages u64 checksums, then the state's
  *   destination -> source
+ *   READY    arg bytes of the region populated so far: one every 64 MiB
+ *            while it populates after HELLO, the last one with all of
+ *            them (the source waits for it: population is never measured)
  *   RESUMED  arg resume time (CLOCK_MONOTONIC ns); body ds_wire_resumed
  *   VERIFIED arg mismatched pages; body ds_wire_verified
  *   ABORT    arg -errno; body 200 bytes of reason  the destination gave up
@@ -49,7 +52,11 @@ enum ds_wire_type {
 	DS_MSG_RESUMED,
 	DS_MSG_VERIFIED,
 	DS_MSG_ABORT,
+	DS_MSG_READY,
 };
+
+/* The destination reports its population in steps of this many bytes. */
+#define DS_WIRE_POPULATE_STEP (64ull << 20)
 
 struct ds_wire_hdr {
 	uint32_t type;

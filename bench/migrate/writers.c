@@ -105,8 +105,14 @@ static int write_one(struct writer *w)
 		w->buf[i] = stamp;
 	if (p->write_ns)
 		t = now_ns();
-	ret = dt_dma_rw(p->c, p->iova_base + page * p->page_bytes + off, w->buf, p->rw_bytes,
-			true);
+	if (p->mem) {
+		/* A plain store, as a vCPU's: only a backend that tracks memory sees it. */
+		memcpy(p->mem + page * p->page_bytes + off, w->buf, p->rw_bytes);
+		ret = 0;
+	} else {
+		ret = dt_dma_rw(p->c, p->iova_base + page * p->page_bytes + off, w->buf,
+				p->rw_bytes, true);
+	}
 	if (ret < 0 || !p->write_ns)
 		return ret;
 	/* The latest start wins, whichever thread stores last. */

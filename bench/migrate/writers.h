@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * writers.h - the running VM of a migration: threads that keep writing
- * real bytes into the source's region, through the container's DMA_RW (a
- * device emulator writing guest memory, which marks the pages dirty), at
- * a paced rate and a page pattern as `dirtyscope run`'s workloads choose
- * them (random, sequential, hotcold over a working set).
+ * real bytes into the source's region, at a paced rate and a page pattern
+ * as `dirtyscope run`'s workloads choose them (random, sequential, hotcold
+ * over a working set). They write through the container's DMA_RW (a device
+ * emulator writing guest memory: the model marks the pages dirty), or with
+ * plain stores into the memory, which a backend that tracks real writes
+ * (uffd: the host kernel's page tables) sees by itself.
  *
  * The rate counts page writes: each write lands in one page and changes
  * it (an 8-byte stamp, unique to the thread and the write, repeated over
@@ -34,6 +36,8 @@
 struct ds_writer_params {
 	struct dt_container *c;
 	uint64_t iova_base;
+	/* NULL: write through dt_dma_rw(); else store into this memory (iova_base's). */
+	uint8_t *mem;
 	uint64_t page_bytes;
 	uint64_t pages;	   /* of the device */
 	uint64_t ws_pages; /* drawn from, spread evenly over the device; <= pages */

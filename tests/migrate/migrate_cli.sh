@@ -53,7 +53,7 @@ bad "--hot" --hot 0:50
 bad "--pattern" --pattern zigzag
 bad "--harvest unknown" --harvest nope
 bad "--backend unknown" --backend nope
-bad "--backend DMA_RW" --backend vfio
+bad "--backend DMA_RW uffd" --backend vfio
 bad "--listen loopback" --listen 10.0.0.1:7000
 bad "--listen names" --listen localhost:7000
 bad "--connect port" --connect 127.0.0.1:0
