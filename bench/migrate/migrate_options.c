@@ -250,9 +250,10 @@ static int cross_checks(struct ds_mig_opts *o)
 		return ds_mig_bad("--working-set: %s is not a multiple of the 4 KiB page",
 				  ds_format_bytes(a, sizeof(a), (double)o->working_set));
 	avail = mem_available();
-	if (2 * largest > avail / 2)
-		return ds_mig_bad("--device-size: two copies of %s (source and destination) are "
-				  "more than half of the %s of memory available",
+	/* Both copies of the region and of the state live on this machine. */
+	if (2 * (largest + o->state_bytes) > avail / 2)
+		return ds_mig_bad("--device-size: two copies of %s and its state (source and "
+				  "destination) are more than half of the %s of memory available",
 				  ds_format_bytes(a, sizeof(a), (double)largest),
 				  ds_format_bytes(b, sizeof(b), (double)avail));
 	return 0;

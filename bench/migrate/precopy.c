@@ -464,6 +464,7 @@ int ds_mig_run(const struct ds_mig_opts *o, const struct ds_mig_point *pt,
 		.state_bytes = o->state_bytes,
 		.seed = o->seed,
 		.track_sends = o->fault == DS_FAULT_DROP_BIT,
+		.stop = stop,
 	};
 	struct ds_writer_params wp;
 	struct mig m = {.o = o, .pt = pt, .res = res, .stop = stop};
@@ -477,6 +478,10 @@ int ds_mig_run(const struct ds_mig_opts *o, const struct ds_mig_point *pt,
 	res->outcome = DS_MIG_CONVERGED; /* until the rounds say otherwise */
 
 	ret = ds_source_create(&sp, &m.src, &what);
+	if (ret == -ECANCELED) {
+		failf(&m, ret, "interrupted %s", what);
+		goto out;
+	}
 	if (ret < 0) {
 		failf(&m, ret, "setting up the source: %s: %s%s", what, strerror(-ret),
 		      !strcmp(o->backend, "uffd") && !strcmp(what, "dt_container_create")

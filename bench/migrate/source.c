@@ -127,8 +127,15 @@ int ds_source_create(const struct ds_source_params *p, struct ds_source **out,
 		goto err;
 	}
 	/* Filling the region populates it: no page fault lands in a measured round. */
-	for (page = 0; page < s->pages; page++)
+	*what = "filling the region";
+	for (page = 0; page < s->pages; page++) {
+		/* 16384 pages (64 MiB) between looks at the flag: a few ms. */
+		if (!(page % 16384) && p->stop && __atomic_load_n(p->stop, __ATOMIC_RELAXED)) {
+			ret = -ECANCELED;
+			goto err;
+		}
 		fill(s->mem + page * s->page_bytes, s->page_bytes, p->seed ^ (page << 20));
+	}
 	fill(s->state, s->state_bytes, ~p->seed);
 
 	dt_container_config_init(&cfg);

@@ -27,6 +27,8 @@ struct ds_source_params {
 	const char *backend, *harvest;
 	uint64_t device_bytes, page_bytes, mappings, state_bytes, seed;
 	bool track_sends; /* keep when each page was last copied out, and written (the drop-bit hook) */
+	/* Filling a large region takes seconds: a set flag ends it with -ECANCELED. */
+	const volatile int *stop;
 };
 
 struct ds_source {
@@ -47,7 +49,8 @@ struct ds_source {
 /*
  * Build the source: region, container, group, mappings. Returns 0, or
  * -errno with *@what naming the step that failed ("mmap", "container",
- * "MAP_DMA", ...).
+ * "MAP_DMA", ...); -ECANCELED when *p->stop was set while it filled the
+ * region.
  */
 int ds_source_create(const struct ds_source_params *p, struct ds_source **out,
 		     const char **what);
