@@ -18,7 +18,7 @@
  *                                                 resume the VM
  *   VERIFY   arg pages; body pages u64 checksums, then the state's
  *   destination -> source
- *   READY    arg bytes of the region populated so far: one every 64 MiB
+ *   READY    arg bytes of the region populated so far: one every 8 MiB
  *            while it populates after HELLO, the last one with all of
  *            them (the source waits for it: population is never measured)
  *   RESUMED  arg resume time (CLOCK_MONOTONIC ns); body ds_wire_resumed
@@ -56,7 +56,7 @@ enum ds_wire_type {
 };
 
 /* The destination reports its population in steps of this many bytes. */
-#define DS_WIRE_POPULATE_STEP (64ull << 20)
+#define DS_WIRE_POPULATE_STEP (8ull << 20)
 
 struct ds_wire_hdr {
 	uint32_t type;
