@@ -80,6 +80,11 @@ def ratio(x):
     return f"{float(x):.2f}" if x else "-"
 
 
+def flagged(r):
+    """ "!" when the run warned: the machine got in the way (summary.json says how)."""
+    return " !" if int(r.get("warnings") or 0) else ""
+
+
 def mbit(bps):
     b = int(bps) * 8 / 1e6
     return f"{b / 1000:g} Gbit/s" if b >= 1000 else f"{b:g} Mbit/s"
@@ -91,7 +96,7 @@ for r in rows:
     lines.append("| " + " | ".join([
         r["series"], f"{int(r['device_bytes']) >> 20} MiB", mbit(r["bandwidth_bytes_per_s"]),
         f"{int(r['dirty_rate_bytes_per_s']) / 1e6:g} MB/s", f"{r['rounds']} ({r['plan_rounds']})",
-        r["outcome"], ms(r["measured_downtime_ns"]), ms(r["plan_downtime_ns"]),
+        r["outcome"], ms(r["measured_downtime_ns"]) + flagged(r), ms(r["plan_downtime_ns"]),
         ratio(r["ratio_plan"]), ratio(r["ratio_plan_measured_harvest"]),
         ms(r["qemu_expected_downtime_ns"]), ratio(r["ratio_qemu"])]) + " |")
 errs = sorted(float(r["ratio_plan"]) for r in rows if r["ratio_plan"])
@@ -100,6 +105,10 @@ for r in rows:
     if r["ratio_plan"]:
         by.setdefault(r["series"], []).append(float(r["ratio_plan"]))
 lines.append("")
+if any(flagged(r) for r in rows):
+    lines.append("!: the migration warned (its summary.json says what): the stop-and-copy ran slower "
+                 "than its bytes take at the link's rate, or the writers below their rate.")
+    lines.append("")
 for s, v in by.items():
     v.sort()
     lines.append(f"{s}: plan / measured median {v[len(v) // 2]:.2f}, from {v[0]:.2f} to {v[-1]:.2f} "

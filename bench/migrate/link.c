@@ -296,6 +296,7 @@ int ds_link_send(struct ds_link *l, const void *buf, size_t len)
 				return ret;
 		} else if (now - due > l->depth_ns) {
 			/* Late by more than the bucket holds: the link sat idle, that time is gone. */
+			l->lost_ns += now - due - l->depth_ns;
 			l->origin_ns = now - l->depth_ns;
 			l->credit = 0;
 		}

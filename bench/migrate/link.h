@@ -52,6 +52,8 @@ struct ds_link {
 	uint64_t bytes_sent, bytes_received;
 	uint64_t blocked_ns; /* waiting for the socket to take bytes: the receiver behind */
 	uint64_t paced_ns;   /* waiting for the bucket */
+	/* The sender late by more than the depth: time the link sat idle (a loaded machine). */
+	uint64_t lost_ns;
 };
 
 /*

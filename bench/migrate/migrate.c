@@ -225,6 +225,10 @@ int cmd_migrate(int argc, char **argv)
 		ndone = i + 1;
 		ds_mig_print_migration(&o, &res[i], i, npts);
 		fflush(stdout);
+		for (unsigned int w = 0; w < res[i].nwarnings; w++)
+			fprintf(stderr, "dirtyscope migrate: migration %zu/%zu: warning: %s; close "
+					"other programs or pin CPUs with taskset\n",
+				i + 1, npts, res[i].warnings[w]);
 		if (ret < 0) {
 			failed = res[i].outcome != DS_MIG_INTERRUPTED;
 			/* meta.json's error is for a failure; a signal has its own key. */

@@ -126,7 +126,8 @@ struct ds_mig_downtime {
 	uint64_t state_ns;	  /* the device state */
 	uint64_t resume_ns;	  /* last byte handed over -> the destination resumes */
 	uint64_t pages;		  /* dirty pages sent during the downtime */
-	uint64_t transfer_bytes;  /* their bytes on the wire */
+	uint64_t transfer_bytes;  /* their bytes on the wire, and the state's */
+	uint64_t link_lost_ns;	  /* the link idle for a late sender meanwhile (link.h) */
 };
 
 enum ds_mig_outcome {
@@ -165,6 +166,7 @@ struct ds_mig_result {
 	uint64_t qemu_expected_downtime_ns; /* at the switchover decision */
 	uint64_t link_bytes_per_s;	    /* the measured bandwidth at switchover */
 	uint64_t link_blocked_ns;	    /* time the socket took no more bytes */
+	uint64_t link_lost_ns;		    /* time the link sat idle for a late sender */
 	uint64_t link_chunk_bytes, link_depth_ns;
 	uint64_t bytes_sent, pages_sent;    /* the whole migration */
 	uint64_t page_writes, writes_ns;    /* what the writers did, and for how long */
@@ -172,6 +174,9 @@ struct ds_mig_result {
 	struct ds_mig_verify verify;
 	int64_t fault_page; /* the page the drop-bit hook dropped; -1 none */
 	struct ds_mig_prediction plan, plan_measured;
+	/* What may make the measurement a poor one (a loaded machine), one line each. */
+	char warnings[2][200];
+	unsigned int nwarnings;
 };
 
 /*

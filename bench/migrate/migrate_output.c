@@ -327,7 +327,7 @@ static int fill_migrations(FILE *f, const void *ctx)
 	      "working_set_bytes,outcome,rounds,plan_rounds,measured_downtime_ns,stop_ns,"
 	      "final_harvest_ns,transfer_ns,state_ns,resume_ns,plan_downtime_ns,"
 	      "plan_measured_harvest_downtime_ns,qemu_expected_downtime_ns,ratio_plan,"
-	      "ratio_plan_measured_harvest,ratio_qemu,verified\n",
+	      "ratio_plan_measured_harvest,ratio_qemu,verified,warnings\n",
 	      f);
 	for (i = 0; i < rs->n; i++) {
 		const struct ds_mig_result *x = &rs->r[i];
@@ -351,7 +351,8 @@ static int fill_migrations(FILE *f, const void *ctx)
 		csv_ratio(f, m && p, x->plan.plan.downtime_ns, d->total_ns);
 		csv_ratio(f, m && ph, x->plan_measured.plan.downtime_ns, d->total_ns);
 		csv_ratio(f, m, x->qemu_expected_downtime_ns, d->total_ns);
-		fprintf(f, ",%s\n", !x->verify.done ? "" : x->verify.ok ? "yes" : "no");
+		fprintf(f, ",%s,%u\n", !x->verify.done ? "" : x->verify.ok ? "yes" : "no",
+			x->nwarnings);
 	}
 	return 0;
 }
@@ -386,7 +387,7 @@ static json_t *migration_json(const struct ds_mig_opts *o, const struct ds_mig_r
 {
 	const struct ds_mig_downtime *d = &x->down;
 	const struct ds_mig_verify *v = &x->verify;
-	json_t *first = json_array(), *measured, *verify, *fault;
+	json_t *first = json_array(), *warnings = json_array(), *measured, *verify, *fault;
 	bool m = x->resumed;
 	const char *stop = NULL;
 	uint64_t i;
@@ -398,11 +399,14 @@ static json_t *migration_json(const struct ds_mig_opts *o, const struct ds_mig_r
 	else if (x->switched)
 		stop = "max_rounds";
 	measured = !m ? json_null()
-		      : json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "downtime_ns",
+		      : json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "downtime_ns",
 				  ji(d->total_ns), "stop_ns", ji(d->stop_ns), "final_harvest_ns",
 				  ji(d->final_harvest_ns), "transfer_ns", ji(d->transfer_ns),
 				  "state_ns", ji(d->state_ns), "resume_ns", ji(d->resume_ns), "pages",
-				  ji(d->pages), "transfer_bytes", ji(d->transfer_bytes));
+				  ji(d->pages), "transfer_bytes", ji(d->transfer_bytes),
+				  "link_lost_ns", ji(d->link_lost_ns));
+	for (i = 0; warnings && i < x->nwarnings; i++)
+		json_array_append_new(warnings, json_string(x->warnings[i]));
 	verify = json_pack("{s:b,s:o,s:o,s:o,s:o,s:o}", "checked", v->done, "ok",
 			   v->done ? json_boolean(v->ok) : json_null(), "pages", ji(v->pages),
 			   "mismatched_pages", v->done ? ji(v->mismatched) : json_null(),
@@ -418,8 +422,8 @@ static json_t *migration_json(const struct ds_mig_opts *o, const struct ds_mig_r
 				    x->fault_page >= 0 ? ji((uint64_t)x->fault_page) : json_null());
 	return json_pack(
 		"{s:o,s:o,s:o,s:o,s:o,s:s,s:s?,s:o,s:o,s:b,s:b,s:o,s:o,"
-		"s:{s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o},s:o,s:s?,s:o,s:o,s:o,s:o,"
-		"s:{s:o,s:o,s:o},s:o,s:o}",
+		"s:{s:o,s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o},s:o,s:s?,s:o,s:o,s:o,s:o,"
+		"s:{s:o,s:o,s:o},s:o,s:o,s:o}",
 		"index", ji(index), "device_bytes", ji(x->pt.device_bytes), "bandwidth_bytes_per_s",
 		ji(x->pt.bandwidth), "dirty_rate_bytes_per_s", ji(x->pt.dirty_rate),
 		"working_set_bytes", ji(x->pt.working_set), "outcome",
@@ -430,7 +434,7 @@ static json_t *migration_json(const struct ds_mig_opts *o, const struct ds_mig_r
 		ji(x->pages_sent), "link", "bandwidth_bytes_per_s", ji(x->pt.bandwidth),
 		"measured_bytes_per_s", ji(x->link_bytes_per_s), "chunk_bytes",
 		ji(x->link_chunk_bytes), "depth_ns", ji(x->link_depth_ns), "blocked_ns",
-		ji(x->link_blocked_ns), "writes", "page_writes", ji(x->page_writes), "ns",
+		ji(x->link_blocked_ns), "lost_ns", ji(x->link_lost_ns), "writes", "page_writes", ji(x->page_writes), "ns",
 		ji(x->writes_ns), "rate_bytes_per_s",
 		x->writes_ns ? ji((uint64_t)((unsigned __int128)x->page_writes * DS_MIG_PAGE *
 					     1000000000u / x->writes_ns))
@@ -443,7 +447,7 @@ static json_t *migration_json(const struct ds_mig_opts *o, const struct ds_mig_r
 		"plan_measured_harvest",
 		jratio(m && x->plan_measured.valid, x->plan_measured.plan.downtime_ns, d->total_ns),
 		"qemu", jratio(m, x->qemu_expected_downtime_ns, d->total_ns), "verification", verify,
-		"fault", fault);
+		"fault", fault, "warnings", warnings);
 }
 
 static void utc_now(char *buf, size_t len)

@@ -262,7 +262,7 @@ static int stop_and_copy(struct mig *m)
 	struct ds_wire_hdr h = {.type = DS_MSG_RESUME};
 	struct ds_wire_resumed resumed;
 	struct ds_mig_round r;
-	uint64_t t_pause, t_h0, t_h1, t_pages, t_state, w0, b0;
+	uint64_t t_pause, t_h0, t_h1, t_pages, t_state, w0, b0, lost0;
 	int ret;
 
 	memset(&r, 0, sizeof(r));
@@ -294,6 +294,7 @@ static int stop_and_copy(struct mig *m)
 
 	ds_link_begin(&m->l);
 	b0 = m->l.bytes_sent;
+	lost0 = m->l.lost_ns;
 	ret = ds_source_send_pages(m->src, &m->l, r.round, false, &r.pages_sent);
 	t_pages = ds_mig_now_ns();
 	if (!ret)
@@ -308,6 +309,8 @@ static int stop_and_copy(struct mig *m)
 	r.send_ns = t_state - t_h1;
 	res->bytes_sent = m->l.bytes_sent;
 	res->link_blocked_ns = m->l.blocked_ns;
+	res->link_lost_ns = m->l.lost_ns;
+	d->link_lost_ns = m->l.lost_ns - lost0;
 
 	ret = answer(m, DS_MSG_RESUMED, &h, &resumed, sizeof(resumed), "RESUME");
 	if (ret < 0)
@@ -437,6 +440,54 @@ static int ready(struct mig *m)
 	return 0;
 }
 
+static void warn(struct ds_mig_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void warn(struct ds_mig_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (res->nwarnings == sizeof(res->warnings) / sizeof(res->warnings[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(res->warnings[res->nwarnings++], sizeof(res->warnings[0]), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * What may make this measurement a poor one, in its own words: the machine
+ * in the way of the link or of the writers, never the model being wrong.
+ */
+static void warnings(struct ds_mig_result *res)
+{
+	const struct ds_mig_downtime *d = &res->down;
+	uint64_t ideal, asked, got;
+	char a[24], b[24];
+
+	if (res->resumed) {
+		ideal = (uint64_t)((unsigned __int128)d->transfer_bytes * 1000000000u /
+				   res->pt.bandwidth);
+		/* 10 % and a millisecond: the last wake-up's delay is not worth a line. */
+		if (d->transfer_ns + d->state_ns > ideal + ideal / 10 + 1000000)
+			warn(res,
+			     "the stop-and-copy took %s to send what the link carries in %s "
+			     "(the source %s)",
+			     ds_format_ns(a, sizeof(a), (double)(d->transfer_ns + d->state_ns)),
+			     ds_format_ns(b, sizeof(b), (double)ideal),
+			     d->link_lost_ns ? "was descheduled: a loaded machine"
+					     : "or the destination was slow");
+	}
+	if (res->writes_ns > 1000000000) {
+		asked = res->pt.dirty_rate;
+		got = (uint64_t)((unsigned __int128)res->page_writes * DS_MIG_PAGE * 1000000000u /
+				 res->writes_ns);
+		if (got < asked - asked / 20)
+			warn(res, "the writers managed %s of the %s asked (a loaded machine, or "
+				  "uffd's write faults)",
+			     ds_mig_format_rate(a, sizeof(a), (double)got),
+			     ds_mig_format_rate(b, sizeof(b), (double)asked));
+	}
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -547,6 +598,10 @@ int ds_mig_run(const struct ds_mig_opts *o, const struct ds_mig_point *pt,
 	if (!ret)
 		ret = check(&m);
 out:
+	if (m.linked && !res->link_lost_ns) {
+		res->link_blocked_ns = m.l.blocked_ns;
+		res->link_lost_ns = m.l.lost_ns;
+	}
 	if (m.wr && !res->page_writes)
 		res->page_writes = ds_writers_count(m.wr);
 	ds_writers_destroy(m.wr);
@@ -561,5 +616,6 @@ out:
 						    m.harvests[m.nharvests / 2]) / 2;
 	}
 	free(m.harvests);
+	warnings(res);
 	return ret;
 }

@@ -92,7 +92,7 @@ MIGRATIONS = ["migration", "device_bytes", "bandwidth_bytes_per_s", "dirty_rate_
               "stop_ns", "final_harvest_ns", "transfer_ns", "state_ns", "resume_ns",
               "plan_downtime_ns", "plan_measured_harvest_downtime_ns",
               "qemu_expected_downtime_ns", "ratio_plan", "ratio_plan_measured_harvest",
-              "ratio_qemu", "verified"]
+              "ratio_qemu", "verified", "warnings"]
 meta, summary = docs.get("meta"), docs.get("summary")
 if meta and meta["status"] == "running":
     sys.exit(0 if not problems else 1)  # nothing else is promised yet
@@ -155,6 +155,8 @@ if summary and meta:
                 problem(f"migrations.csv:{i + 2}: disagrees with summary.json")
             if d and int(line["measured_downtime_ns"]) != d["downtime_ns"]:
                 problem(f"migrations.csv:{i + 2}: downtime disagrees with summary.json")
+            if int(line["warnings"]) != len(m["warnings"]):
+                problem(f"migrations.csv:{i + 2}: warnings disagree with summary.json")
     if meta["status"] == "failed" and not meta["error"]:
         problem("meta.json: failed without an error")
 
