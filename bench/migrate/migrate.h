@@ -175,7 +175,7 @@ struct ds_mig_result {
 	int64_t fault_page; /* the page the drop-bit hook dropped; -1 none */
 	struct ds_mig_prediction plan, plan_measured;
 	/* What may make the measurement a poor one (a loaded machine), one line each. */
-	char warnings[2][200];
+	char warnings[3][200];
 	unsigned int nwarnings;
 };
 

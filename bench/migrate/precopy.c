@@ -476,8 +476,15 @@ static void warnings(struct ds_mig_result *res)
 			     d->link_lost_ns ? "was descheduled: a loaded machine"
 					     : "or the destination was slow");
 	}
-	if (res->writes_ns > 1000000000) {
-		asked = res->pt.dirty_rate;
+	/* Stopping a thread that sleeps on a condition variable takes well under 1 ms here. */
+	if (res->resumed && d->stop_ns > 10000000)
+		warn(res, "the writers took %s to stop (one was descheduled, or stuck in a page "
+			  "fault): the pause is part of the downtime",
+		     ds_format_ns(a, sizeof(a), (double)d->stop_ns));
+	/* Over 100 pages due at least, the rate is the schedule's to a page. */
+	asked = res->pt.dirty_rate;
+	if (res->writes_ns && (unsigned __int128)asked * res->writes_ns >=
+				      (unsigned __int128)100 * DS_MIG_PAGE * 1000000000u) {
 		got = (uint64_t)((unsigned __int128)res->page_writes * DS_MIG_PAGE * 1000000000u /
 				 res->writes_ns);
 		if (got < asked - asked / 20)
