@@ -107,8 +107,8 @@ for r in rows:
 lines.append("")
 if any(flagged(r) for r in rows):
     lines.append("!: the migration warned (its summary.json says what): the stop-and-copy ran slower "
-                 "than its bytes take at the link's rate, the pause took more than 10 ms, or the "
-                 "writers ran below their rate.")
+                 "than its bytes take at the link's rate, the pause and the resume were a tenth of "
+                 "the downtime, or the writers ran below their rate.")
     lines.append("")
 for s, v in by.items():
     v.sort()

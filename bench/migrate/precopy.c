@@ -476,11 +476,19 @@ static void warnings(struct ds_mig_result *res)
 			     d->link_lost_ns ? "was descheduled: a loaded machine"
 					     : "or the destination was slow");
 	}
-	/* Stopping a thread that sleeps on a condition variable takes well under 1 ms here. */
-	if (res->resumed && d->stop_ns > 10000000)
-		warn(res, "the writers took %s to stop (one was descheduled, or stuck in a page "
-			  "fault): the pause is part of the downtime",
-		     ds_format_ns(a, sizeof(a), (double)d->stop_ns));
+	/*
+	 * Stopping the writers and the destination's last receive take about
+	 * 0.3 ms on a quiet machine; neither plan nor QEMU counts them, so
+	 * where they are a tenth of the downtime the comparison is the
+	 * machine's, not the model's.
+	 */
+	if (res->resumed && d->stop_ns + d->resume_ns > 1000000 &&
+	    d->stop_ns + d->resume_ns > d->total_ns / 10)
+		warn(res, "stopping the writers (%s) and the destination's last receive (%s) are "
+			  "%.0f %% of the downtime: descheduled threads",
+		     ds_format_ns(a, sizeof(a), (double)d->stop_ns),
+		     ds_format_ns(b, sizeof(b), (double)d->resume_ns),
+		     100.0 * (double)(d->stop_ns + d->resume_ns) / (double)d->total_ns);
 	/* Over 100 pages due at least, the rate is the schedule's to a page. */
 	asked = res->pt.dirty_rate;
 	if (res->writes_ns && (unsigned __int128)asked * res->writes_ns >=
