@@ -39,6 +39,10 @@ MiB(x) = x / 1048576.0
 ms(x) = x / 1e6
 # This migration's rounds, for the x range; its parameters, for the title.
 stats rounds using (mine(column("round"))) nooutput
+if (!exists("STATS_max")) {
+	print sprintf("migrate-rounds.gp: %s has no round of migration %d (a migration that failed before its first harvest, or no such migration)", rounds, migration)
+	exit status 1
+}
 last = STATS_max
 migs = dir."/migrations.csv"
 stats migs using (column("migration") == migration ? column("device_bytes") : NaN) nooutput
@@ -49,17 +53,30 @@ stats migs using (column("migration") == migration ? column("dirty_rate_bytes_pe
 rate = STATS_max
 stats migs using (column("migration") == migration ? column("measured_downtime_ns") : NaN) nooutput
 down = STATS_records > 0 && STATS_max == STATS_max ? sprintf(", downtime %.1f ms", STATS_max / 1e6) : ""
-label_of(kind, r) = kind eq "stop" ? "stop" : sprintf("%d", r)
+# Whether it reached the stop-and-copy: its round is then the last one.
+stats rounds using (mine(strcol("kind") eq "stop" ? 1 : 0)) nooutput
+has_stop = STATS_sum > 0
+
+# Headroom above the tallest bar (log scale: a factor), so that the key never hides one.
+stats rounds using (mine(MiB(column("bytes_sent")))) nooutput
+top_mib = STATS_max * 12
+stats rounds using (mine(ms(column("send_ns")))) nooutput
+top_ms = STATS_max * 40
 
 set multiplot layout 2,1 title sprintf("dirtyscope migrate: migration %d - %.0f MiB at %.0f Mbit/s, writers %.1f MB/s%s", \
 	migration, size / 1048576.0, bw * 8 / 1e6, rate / 1e6, down)
 set xrange [-0.6:last + 0.6]
 set xlabel "round (stop: the stop-and-copy, writers paused)"
+# The tics by hand: xtic() would also see the other migrations' rows.
+set xtics ()
+do for [r=0:int(last)] { set xtics add (sprintf("%d", r) r) }
+if (has_stop) { set xtics add ("stop" last) }
 set ylabel "MiB"
 set logscale y
+set yrange [*:top_mib]
 set style fill solid 0.7 border -1
 set boxwidth 0.6
-plot rounds using (mine(column("round"))):(MiB(column("bytes_sent"))):xtic(label_of(strcol("kind"), column("round"))) \
+plot rounds using (mine(column("round"))):(MiB(column("bytes_sent"))) \
 	with boxes lc rgb blue title "sent in the round", \
      "" using (mine(strcol("kind") eq "stop" ? NaN : column("round"))):(column("pending_bytes") > 0 ? MiB(column("pending_bytes")) : NaN) \
 	with linespoints lw 2 pt 7 lc rgb orange title "pending after its harvest", \
@@ -67,12 +84,11 @@ plot rounds using (mine(column("round"))):(MiB(column("bytes_sent"))):xtic(label
 	with linespoints lw 2 dt 2 pt 0 lc rgb green title "switchover threshold (measured rate x limit)"
 
 set ylabel "time (ms)"
+set yrange [*:top_ms]
 set style histogram clustered gap 1
 set boxwidth 0.3
 plot rounds using (mine(column("round")) - 0.16):(ms(column("send_ns"))) \
 	with boxes lc rgb blue title "sending (the stop-and-copy: pages and state)", \
-     "" using (mine(column("round"))):(ms(column("send_ns"))):xtic(label_of(strcol("kind"), column("round"))) \
-	with points ps 0 notitle, \
      "" using (mine(column("round")) + 0.16):(column("harvest_ns") > 0 ? ms(column("harvest_ns")) : NaN) \
 	with boxes lc rgb purple title "the harvest that ends it"
 unset multiplot
