@@ -3,6 +3,7 @@
 #ifndef DS_COMMANDS_H
 #define DS_COMMANDS_H
 
+int cmd_migrate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_run(int argc, char **argv);

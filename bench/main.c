@@ -13,6 +13,7 @@ static const struct command {
 } commands[] = {
 	{"run", cmd_run, "map DMA regions, drive workloads, time every tracking call"},
 	{"plan", cmd_plan, "stop-and-copy downtime per device size, from measured harvest costs"},
+	{"migrate", cmd_migrate, "a real pre-copy migration over loopback: measured vs predicted downtime"},
 	{"replay", cmd_replay, "run a replay file against a backend, one result line per operation"},
 	{"compare", cmd_compare, "two runs row by row: change, confidence interval, verdict"},
 	{"plot", cmd_plot, "figures (PNG, SVG) and a one-page HTML report of run folders"},
