@@ -22,6 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "commands.h"
 #include "plot.h"
 
@@ -52,6 +54,10 @@ static void usage(FILE *f)
 		"A RUN_DIR may be a comma-separated list of repeats of one scenario (as\n"
 		"scripts/regress.sh makes): the figures show the first, the report's\n"
 		"comparison of two runs pools them (see dirtyscope compare).\n"
+		"\n"
+		"A `dirtyscope migrate` folder is plotted alone: migrate-downtime (every\n"
+		"migration's predicted against measured downtime) and migrate-rounds-M (each\n"
+		"migration round by round), without a report.\n"
 		"  -h, --help            show this help\n"
 		"\n"
 		"The data behind each figure and its script are kept in OUT/data/:\n"
@@ -259,10 +265,10 @@ static void first_line(const char *path, char *buf, size_t len)
 }
 
 /* Render one figure into @outdir/NAME.@term. Returns 0, or 1 with a message printed. */
-static int render(const char *gnuplot, const char *datadir, const char *outdir,
-		  const char *name, const char *term)
+static int render_as(const char *gnuplot, const char *datadir, const char *outdir,
+		     const char *name, const char *stem, const char *vars, const char *term)
 {
-	char out[PATH_MAX], tmp[PATH_MAX], log[PATH_MAX], script[PATH_MAX], expr[3 * PATH_MAX];
+	char out[PATH_MAX], tmp[PATH_MAX], log[PATH_MAX], script[PATH_MAX], expr[4 * PATH_MAX];
 	char qd[PATH_MAX], qo[PATH_MAX], msg[400];
 	char *argv[] = {(char *)gnuplot, "-e", expr, script, NULL};
 	posix_spawn_file_actions_t fa;
@@ -270,15 +276,16 @@ static int render(const char *gnuplot, const char *datadir, const char *outdir,
 	int status, ret;
 
 	gp_quote(qd, sizeof(qd), datadir);
-	if (fmt(out, sizeof(out), "%s/%s.%s", outdir, name, term) ||
+	if (fmt(out, sizeof(out), "%s/%s.%s", outdir, stem, term) ||
 	    fmt(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long)getpid()) ||
-	    fmt(log, sizeof(log), "%s/%s.%s.log", datadir, name, term) ||
+	    fmt(log, sizeof(log), "%s/%s.%s.log", datadir, stem, term) ||
 	    fmt(script, sizeof(script), "%s/%s.gp", datadir, name)) {
 		fprintf(stderr, "dirtyscope plot: %s: path too long\n", outdir);
 		return 1;
 	}
 	gp_quote(qo, sizeof(qo), tmp);
-	if (fmt(expr, sizeof(expr), "datadir='%s'; term='%s'; outfile='%s'", qd, term, qo)) {
+	if (fmt(expr, sizeof(expr), "datadir='%s'; term='%s'; outfile='%s'; %s", qd, term, qo,
+		vars)) {
 		fprintf(stderr, "dirtyscope plot: %s: path too long\n", outdir);
 		return 1;
 	}
@@ -303,7 +310,7 @@ static int render(const char *gnuplot, const char *datadir, const char *outdir,
 		first_line(log, msg, sizeof(msg));
 		fprintf(stderr, "dirtyscope plot: %s.%s: gnuplot failed (%s; the whole output is in "
 				"%s)\n",
-			name, term, msg, log);
+			stem, term, msg, log);
 		unlink(tmp);
 		return 1;
 	}
@@ -314,6 +321,12 @@ static int render(const char *gnuplot, const char *datadir, const char *outdir,
 	}
 	unlink(log);
 	return 0;
+}
+
+static int render(const char *gnuplot, const char *datadir, const char *outdir,
+		  const char *name, const char *term)
+{
+	return render_as(gnuplot, datadir, outdir, name, name, "", term);
 }
 
 /* The folder's last path component: the default label. */
@@ -327,6 +340,141 @@ static const char *base_name(const char *path, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, path);
 	s = strrchr(buf, '/');
 	return s && s[1] ? s + 1 : buf;
+}
+
+/* meta.json's "kind" of @dir: "migrate" for a `dirtyscope migrate` folder. */
+static bool is_migrate(const char *dir)
+{
+	char path[PATH_MAX];
+	json_t *meta;
+	bool yes;
+
+	if (fmt(path, sizeof(path), "%s/meta.json", dir))
+		return false;
+	meta = json_load_file(path, 0, NULL);
+	yes = meta && json_is_string(json_object_get(meta, "kind")) &&
+	      !strcmp(json_string_value(json_object_get(meta, "kind")), "migrate");
+	json_decref(meta);
+	return yes;
+}
+
+/*
+ * The first field of every data line of @dir/@name (a migration's index),
+ * into @idx (at most @cap, distinct, in order). Returns the count, or -1
+ * with a message printed when the file is missing or not @header's.
+ */
+static long migrate_indexes(const char *dir, const char *name, const char *header, long *idx,
+			    long cap)
+{
+	char path[PATH_MAX], line[1024];
+	long n = 0, v;
+	FILE *f;
+
+	if (fmt(path, sizeof(path), "%s/%s", dir, name) || !(f = fopen(path, "r"))) {
+		bad("%s/%s: %s", dir, name, strerror(errno ? errno : ENAMETOOLONG));
+		return -1;
+	}
+	if (!fgets(line, sizeof(line), f) || strncmp(line, header, strlen(header))) {
+		fclose(f);
+		bad("%s: not a migrate %s (its header does not start '%s')", path, name, header);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *end;
+
+		if (!strchr(line, '\n') && !feof(f)) {
+			/* a line longer than any of ours: skip the rest of it */
+			int c;
+
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+		}
+		v = strtol(line, &end, 10);
+		if (end == line || *end != ',' || v < 0)
+			continue;
+		if ((n == 0 || idx[n - 1] != v) && n < cap)
+			idx[n++] = v;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * A migrate folder: migrate-downtime (every migration, predicted against
+ * measured) and migrate-rounds-M (each migration's rounds), PNG and SVG.
+ * No report.html: the folder's summary.json is its table.
+ */
+static int plot_migrate(const char *dir, const char *out, const char *gnuplot_arg,
+			const char *scripts)
+{
+	enum { MAX_MIGRATIONS = 4096 };
+	static long rows[MAX_MIGRATIONS], rounds[MAX_MIGRATIONS];
+	char outdir[PATH_MAX], datadir[PATH_MAX], qdir[PATH_MAX], vars[2 * PATH_MAX], stem[64];
+	char path[PATH_MAX], *gnuplot = NULL, *css = NULL;
+	long nrows, nrounds, i, j, drawn = 0;
+	int ret = 0, t;
+
+	nrows = migrate_indexes(dir, "migrations.csv", "migration,", rows, MAX_MIGRATIONS);
+	if (nrows < 0)
+		return 2;
+	nrounds = migrate_indexes(dir, "rounds.csv", "migration,round,", rounds, MAX_MIGRATIONS);
+	if (nrounds < 0)
+		return 2;
+	if (!nrows)
+		return bad("%s: nothing to draw: the migrate folder holds no finished migration",
+			   dir);
+	gnuplot = find_program(gnuplot_arg);
+	if (!gnuplot)
+		return bad("gnuplot not found (%s): install it (Debian: apt-get install gnuplot-nox) "
+			   "or name it with --gnuplot PATH",
+			   gnuplot_arg);
+	if (fmt(outdir, sizeof(outdir), "%s", out ? out : dir) ||
+	    (!out && fmt(outdir, sizeof(outdir), "%s/plots", dir)) ||
+	    fmt(datadir, sizeof(datadir), "%s/data", outdir)) {
+		ret = bad("%s: path too long (see --out)", dir);
+		goto out;
+	}
+	if ((ret = mkdir_p(datadir))) {
+		ret = bad("%s: cannot make the folder: %s", datadir, strerror(-ret));
+		goto out;
+	}
+	if ((ret = install_assets(scripts, datadir, &css)))
+		goto out;
+	if (!realpath(dir, path)) {
+		ret = bad("%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	gp_quote(qdir, sizeof(qdir), path);
+	for (t = 0; t < 2 && !ret; t++) {
+		static const char *const terms[] = {"png", "svg"};
+
+		fmt(vars, sizeof(vars), "sweep='%s/migrations.csv'", qdir);
+		ret = render_as(gnuplot, datadir, outdir, "migrate-downtime", "migrate-downtime",
+				vars, terms[t]);
+		/* a migration that failed before its first harvest has no round to draw */
+		for (i = 0, j = 0; i < nrows && !ret; i++) {
+			while (j < nrounds && rounds[j] < rows[i])
+				j++;
+			if (j == nrounds || rounds[j] != rows[i])
+				continue;
+			snprintf(stem, sizeof(stem), "migrate-rounds-%ld", rows[i]);
+			fmt(vars, sizeof(vars), "dir='%s'; migration=%ld", qdir, rows[i]);
+			ret = render_as(gnuplot, datadir, outdir, "migrate-rounds", stem, vars,
+					terms[t]);
+			drawn += t == 0 && !ret;
+		}
+	}
+	if (ret)
+		goto out;
+	printf("%ld figure%s (PNG and SVG) in %s\n", drawn + 1, drawn ? "s" : "", outdir);
+	printf("  migrate-downtime.png  predicted against measured downtime, every migration\n");
+	if (drawn)
+		printf("  migrate-rounds-M.png  migration M round by round (%ld of %ld)\n", drawn,
+		       nrows);
+out:
+	free(gnuplot);
+	free(css);
+	return ret;
 }
 
 int cmd_plot(int argc, char **argv)
@@ -378,6 +526,14 @@ int cmd_plot(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return bad("takes at least one run folder (see --help)");
+	for (i = 0; i < (size_t)(argc - optind); i++)
+		if (is_migrate(argv[optind + i])) {
+			if (argc - optind > 1 || label_arg || !report)
+				return bad("%s: a migrate folder is plotted alone (no --label, "
+					   "--no-report, or other folder)",
+					   argv[optind + i]);
+			return plot_migrate(argv[optind], out, gnuplot_arg, scripts);
+		}
 	if (argc - optind > MAX_RUNS)
 		return bad("at most %d run folders", MAX_RUNS);
 

@@ -150,6 +150,37 @@ EOS
 	fi
 done
 
+# A migrate folder (a real migration of 4 MiB): its two kinds of figure,
+# alone; one without a finished migration is nothing to draw.
+if "$bin" migrate --device-size 4M,8M --bandwidth 1Gbit/s --dirty-rate 1MB/s \
+	--out "$tmp/mig" >/dev/null 2>"$tmp/err"; then
+	"$bin" plot "$tmp/mig" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ "$st" -ne 0 ]; then
+		ko "migrate folder: exit $st"
+	elif check_figures "$tmp/mig/plots" migrate-downtime migrate-rounds-0 migrate-rounds-1 &&
+		[ ! -e "$tmp/mig/plots/report.html" ]; then
+		ok "migrate folder: migrate-downtime and one migrate-rounds per migration"
+	else
+		ko "migrate folder: figures: $(ls "$tmp/mig/plots")"
+	fi
+	"$bin" plot "$tmp/mig" "$tmp/a" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ "$st" -eq 2 ] && grep -q "plotted alone" "$tmp/err" &&
+		ok "a migrate folder with a run folder: exit 2" || ko "migrate with a run folder: exit $st"
+	mkdir -p "$tmp/mig0"
+	cp "$tmp/mig/meta.json" "$tmp/mig0/"
+	head -1 "$tmp/mig/migrations.csv" >"$tmp/mig0/migrations.csv"
+	head -1 "$tmp/mig/rounds.csv" >"$tmp/mig0/rounds.csv"
+	"$bin" plot "$tmp/mig0" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ "$st" -eq 2 ] && grep -q "nothing to draw" "$tmp/err" && [ ! -d "$tmp/mig0/plots" ] &&
+		ok "a migrate folder without a migration: exit 2, nothing written" ||
+		ko "migrate folder without a migration: exit $st"
+else
+	ko "dirtyscope migrate failed"
+fi
+
 "$bin" plot --help >"$tmp/out" && grep -q -- "--gnuplot PATH" "$tmp/out" && grep -q -- "--out DIR" "$tmp/out" &&
 	ok "--help lists the options" || ko "--help"
 
