@@ -15,6 +15,7 @@
 #include <dirtytrack/dirtytrack.h>
 
 #include "link.h"
+#include "files.h"
 #include "migrate.h"
 #include "parse.h"
 #include "units.h"
@@ -191,20 +192,6 @@ static int fault_from_env(struct ds_mig_opts *o)
 	return 0;
 }
 
-static uint64_t mem_available(void)
-{
-	char line[256];
-	unsigned long long kb = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return UINT64_MAX;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb ? kb * 1024 : UINT64_MAX;
-}
 
 /* The checks that need several options, or the machine. */
 static int cross_checks(struct ds_mig_opts *o)
@@ -249,7 +236,7 @@ static int cross_checks(struct ds_mig_opts *o)
 	if (o->working_set % DS_MIG_PAGE)
 		return ds_mig_bad("--working-set: %s is not a multiple of the 4 KiB page",
 				  ds_format_bytes(a, sizeof(a), (double)o->working_set));
-	avail = mem_available();
+	avail = ds_mem_available();
 	/* Both copies of the region and of the state live on this machine. */
 	if (2 * (largest + o->state_bytes) > avail / 2)
 		return ds_mig_bad("--device-size: two copies of %s and its state (source and "

@@ -10,7 +10,6 @@
  * after each one, so a sweep killed half-way keeps the migrations it
  * finished.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "migrate.h"
 #include "output.h"
 #include "units.h"
@@ -215,52 +215,6 @@ void ds_mig_print_sweep(const struct ds_mig_result *r, size_t n)
 
 /* ---- the run folder ---- */
 
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-typedef int (*fill_fn)(FILE *f, const void *ctx);
-
-/* @dir/@name through @fill, under a temporary name, synced, then renamed. */
-static int write_whole(const char *dir, const char *name, fill_fn fill, const void *ctx)
-{
-	char tmp[PATH_MAX], path[PATH_MAX];
-	FILE *f;
-	int ret, n;
-
-	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	errno = 0;
-	ret = fill(f, ctx);
-	if (!ret && ferror(f))
-		ret = errno ? -errno : -EIO;
-	if (!ret && (fflush(f) || fsync(fileno(f))))
-		ret = errno ? -errno : -EIO;
-	if (fclose(f) && !ret)
-		ret = errno ? -errno : -EIO;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret) {
-		unlink(tmp);
-		return ret;
-	}
-	return sync_dir(dir);
-}
 
 static int fill_json(FILE *f, const void *ctx)
 {
@@ -496,48 +450,11 @@ static int write_meta(struct ds_mig_folder *f, enum ds_mig_status status, int si
 			 "config", ds_mig_config_json(f->opts), "migrations", pts);
 	if (!meta)
 		return -ENOMEM;
-	ret = write_whole(f->path, "meta.json", fill_json, meta);
+	ret = ds_write_whole(f->path, "meta.json", 0, fill_json, meta);
 	json_decref(meta);
 	return ret;
 }
 
-/* Make the parents of @path: 0 or -errno. */
-static int make_parents(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t i, len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (i = 1; i < len; i++) {
-		if (buf[i] != '/')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0777) && errno != EEXIST)
-			return -errno;
-		buf[i] = '/';
-	}
-	return 0;
-}
-
-/* 1 when @dir is empty, 0 when not, -errno. */
-static int is_empty(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int ret = 1;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			ret = 0;
-			break;
-		}
-	closedir(d);
-	return ret;
-}
 
 int ds_mig_folder_begin(struct ds_mig_folder *f, const struct ds_mig_opts *o,
 			const struct ds_mig_point *pts, size_t npts, const char **why)
@@ -558,13 +475,13 @@ int ds_mig_folder_begin(struct ds_mig_folder *f, const struct ds_mig_opts *o,
 			return -1;
 		}
 		snprintf(f->path, sizeof(f->path), "%s", o->out);
-		ret = make_parents(f->path);
+		ret = ds_make_parents(f->path);
 		if (ret < 0 || (mkdir(f->path, 0777) && errno != EEXIST)) {
 			*why = ret == -ENOTDIR || errno == ENOTDIR ? "a file is in the way"
 								   : strerror(ret < 0 ? -ret : errno);
 			return -1;
 		}
-		ret = is_empty(f->path);
+		ret = ds_is_empty(f->path);
 		if (ret <= 0) {
 			*why = ret == 0 ? "the folder is not empty (an earlier run?): choose another "
 					  "--out"
@@ -576,7 +493,7 @@ int ds_mig_folder_begin(struct ds_mig_folder *f, const struct ds_mig_opts *o,
 		gmtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 		snprintf(f->path, sizeof(f->path), "results/runs/%s-migrate", stamp);
-		ret = make_parents(f->path);
+		ret = ds_make_parents(f->path);
 		if (ret < 0) {
 			*why = strerror(-ret);
 			return -1;
@@ -609,11 +526,11 @@ int ds_mig_folder_write(struct ds_mig_folder *f, enum ds_mig_status status, int 
 	for (i = 0; summary && i < n; i++)
 		json_array_append_new(summary, migration_json(f->opts, &r[i], i));
 	doc = json_pack("{s:i,s:o}", "schema_version", SCHEMA_VERSION, "migrations", summary);
-	err = write_whole(f->path, "rounds.csv", fill_rounds, &rs);
+	err = ds_write_whole(f->path, "rounds.csv", 0, fill_rounds, &rs);
 	ret = ret ? ret : err;
-	err = write_whole(f->path, "migrations.csv", fill_migrations, &rs);
+	err = ds_write_whole(f->path, "migrations.csv", 0, fill_migrations, &rs);
 	ret = ret ? ret : err;
-	err = doc ? write_whole(f->path, "summary.json", fill_json, doc) : -ENOMEM;
+	err = doc ? ds_write_whole(f->path, "summary.json", 0, fill_json, doc) : -ENOMEM;
 	ret = ret ? ret : err;
 	json_decref(doc);
 	/* meta.json last: a status other than running promises the other files. */

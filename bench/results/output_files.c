@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "output.h"
 
 #define SCHEMA_VERSION 2
@@ -31,72 +32,6 @@
 /* samples.csv is millions of lines: a large buffer saves write(2) calls. */
 #define CSV_BUFFER (1 << 20)
 
-/* fsync the folder, so that a rename in it survives a crash. */
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-typedef int (*fill_fn)(FILE *f, const void *ctx);
-
-/* Write @dir/@name through @fill under "<name>.tmp.<pid>", then rename it. */
-static int write_whole(const char *dir, const char *name, size_t bufsize, fill_fn fill,
-		       const void *ctx)
-{
-	char tmp[PATH_MAX], path[PATH_MAX];
-	char *buf = NULL;
-	FILE *f;
-	int fd, ret, n;
-
-	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		ret = -errno;
-		close(fd);
-		goto err;
-	}
-	if (bufsize) {
-		buf = malloc(bufsize);
-		if (buf)
-			setvbuf(f, buf, _IOFBF, bufsize);
-	}
-	errno = 0;
-	ret = fill(f, ctx);
-	if (!ret && ferror(f))
-		ret = errno ? -errno : -EIO;
-	/* The buffered tail can fail (ENOSPC) here too; fsync before the rename makes it durable. */
-	if (!ret && (fflush(f) || fsync(fileno(f))))
-		ret = errno ? -errno : -EIO;
-	if (fclose(f) && !ret)
-		ret = errno ? -errno : -EIO;
-	free(buf);
-	if (ret)
-		goto err;
-	if (rename(tmp, path)) {
-		ret = -errno;
-		goto err;
-	}
-	return sync_dir(dir);
-err:
-	unlink(tmp);
-	return ret;
-}
 
 /*
  * JSON building with one error for the whole tree: the helpers take the
@@ -503,7 +438,7 @@ static int write_json(const char *dir, const char *name, json_t *json, size_t fl
 {
 	struct json_file jf = {.json = json, .flags = flags};
 
-	return write_whole(dir, name, 0, fill_json, &jf);
+	return ds_write_whole(dir, name, 0, fill_json, &jf);
 }
 
 /* ---- samples.csv ---- */

@@ -15,6 +15,7 @@
 
 #include <dirtytrack/dirtytrack.h>
 
+#include "files.h"
 #include "parse.h"
 #include "units.h"
 #include "run.h"
@@ -607,20 +608,6 @@ static uint64_t samples_estimate(const struct ds_run_opts *o)
 	return o->nharvests * ((o->warmup + o->iterations) * per_iteration + setup + 2 * o->cycles + 2);
 }
 
-static uint64_t mem_available(void)
-{
-	char line[256];
-	unsigned long long kb = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return UINT64_MAX;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb ? kb * 1024 : UINT64_MAX;
-}
 
 /*
  * What the backend can do, asked of a container of its own: the harness
@@ -753,7 +740,7 @@ int ds_run_validate(struct ds_run_opts *o)
 	need = samples_estimate(o) * sizeof(struct ds_sample);
 	for (i = 0; i < o->nsizes; i++)
 		need += (o->sizes[i] / DS_PGSIZE / 8) * o->nlayouts * o->nio * (o->nharvests + 1);
-	avail = mem_available();
+	avail = ds_mem_available();
 	if (need > avail / 2)
 		return ds_run_bad("--iterations: the run would keep about %llu MiB of samples and "
 				  "bitmaps, more than half of the %llu MiB available: lower "

@@ -4,7 +4,6 @@
  * front so that two runs never share one, and the --force swap that
  * replaces an earlier run whole (results/README.md).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -16,45 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "run.h"
 
-/* Make the parents of @path (not @path itself): 0 or -errno. */
-static int make_parents(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t i, len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (i = 1; i < len; i++) {
-		if (buf[i] != '/')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0777) && errno != EEXIST)
-			return -errno;
-		buf[i] = '/';
-	}
-	return 0;
-}
-
-/* 1 when @dir holds nothing, 0 when it holds something, -errno. */
-static int is_empty(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int ret = 1;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			ret = 0;
-			break;
-		}
-	closedir(d);
-	return ret;
-}
 
 /* Root passes every permission check: only a real file shows the folder takes writes. */
 static int probe(const char *dir)
@@ -99,7 +62,7 @@ int ds_outdir_make(const struct ds_run_opts *o, struct ds_outdir *od, const char
 	memset(od, 0, sizeof(*od));
 	if (!o->out) {
 		default_name(o, od->path, sizeof(od->path), 1);
-		if ((ret = make_parents(od->path)) < 0) {
+		if ((ret = ds_make_parents(od->path)) < 0) {
 			*why = strerror(-ret);
 			return -1;
 		}
@@ -117,7 +80,7 @@ int ds_outdir_make(const struct ds_run_opts *o, struct ds_outdir *od, const char
 			return -1;
 		}
 		snprintf(od->path, sizeof(od->path), "%s", o->out);
-		if ((ret = make_parents(od->path)) < 0) {
+		if ((ret = ds_make_parents(od->path)) < 0) {
 			*why = ret == -ENOTDIR ? "a file is in the way" : strerror(-ret);
 			return -1;
 		}
@@ -130,7 +93,7 @@ int ds_outdir_make(const struct ds_run_opts *o, struct ds_outdir *od, const char
 				*why = "a file is in the way";
 				return -1;
 			}
-			ret = is_empty(od->path);
+			ret = ds_is_empty(od->path);
 			if (ret < 0) {
 				*why = strerror(-ret);
 				return -1;
