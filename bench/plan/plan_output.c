@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "files.h"
 #include "plan_command.h"
 #include "units.h"
 #include "version.h"
@@ -378,28 +379,16 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-static int write_all(int fd, const char *s, size_t len)
+static int fill_text(FILE *f, const void *ctx)
 {
-	ssize_t w;
-
-	while (len) {
-		w = write(fd, s, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += w;
-		len -= (size_t)w;
-	}
-	return 0;
+	return fputs(ctx, f) == EOF || fputc('\n', f) == EOF ? -EIO : 0;
 }
 
 int ds_plan_write_json(const char *dir, const struct ds_plan_opts *o,
 		       const struct ds_plan_cost *cost, const struct ds_plan_size *sizes, size_t n)
 {
-	char tmp[PATH_MAX], path[PATH_MAX], *text;
-	int err = 0, fd, dfd, ret, len;
+	char *text;
+	int err = 0, ret;
 	json_t *root;
 
 	root = plan_json(o, cost, sizes, n, &err);
@@ -410,42 +399,9 @@ int ds_plan_write_json(const char *dir, const struct ds_plan_opts *o,
 	json_decref(root);
 	if (!text)
 		return -ENOMEM;
-	len = snprintf(path, sizeof(path), "%s/plan.json", dir);
-	if (len < 0 || (size_t)len >= sizeof(path) ||
-	    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
-		free(text);
-		return -ENAMETOOLONG;
-	}
 	ret = mkdir_p(dir);
-	if (ret) {
-		free(text);
-		return ret;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		free(text);
-		return -errno;
-	}
-	ret = write_all(fd, text, strlen(text));
 	if (!ret)
-		ret = write_all(fd, "\n", 1);
+		ret = ds_write_whole(dir, "plan.json", 0, fill_text, text);
 	free(text);
-	if (!ret && fsync(fd))
-		ret = -errno;
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret) {
-		unlink(tmp);
-		return ret;
-	}
-	/* The rename itself must reach the disk for the file to be there after a crash. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		if (fsync(dfd))
-			ret = -errno;
-		close(dfd);
-	}
 	return ret;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "human.h"
+#include "files.h"
 #include "plot.h"
 #include "result.h"
 
@@ -48,39 +49,23 @@ const struct ds_fig_info ds_figs[DS_FIG_COUNT] = {
 
 /* --- files ---------------------------------------------------------------- */
 
+struct bytes {
+	const void *data;
+	size_t len;
+};
+
+static int fill_bytes(FILE *f, const void *ctx)
+{
+	const struct bytes *b = ctx;
+
+	return b->len && fwrite(b->data, b->len, 1, f) != 1 ? -EIO : 0;
+}
+
 int ds_plot_write_file(const char *dir, const char *name, const void *data, size_t len)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	int fd, ret = 0, n;
-	size_t off = 0;
+	struct bytes b = {data, len};
 
-	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return -errno;
-	while (off < len) {
-		ssize_t w = write(fd, (const char *)data + off, len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
+	return ds_write_whole(dir, name, 0, fill_bytes, &b);
 }
 
 /* A file built in memory, then written whole. */
