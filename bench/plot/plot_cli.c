@@ -342,6 +342,19 @@ static const char *base_name(const char *path, char *buf, size_t len)
 	return s && s[1] ? s + 1 : buf;
 }
 
+/* OUTDIR/data made, the scripts installed in it: 0, or 2 with a message printed. */
+static int make_datadir(const char *outdir, char *datadir, size_t len, const char *scripts,
+			char **css)
+{
+	int ret;
+
+	if (fmt(datadir, len, "%s/data", outdir))
+		return bad("%s: path too long (see --out)", outdir);
+	if ((ret = mkdir_p(datadir)))
+		return bad("%s: cannot make the folder: %s", datadir, strerror(-ret));
+	return install_assets(scripts, datadir, css);
+}
+
 /* meta.json's "kind" of @dir: "migrate" for a `dirtyscope migrate` folder. */
 static bool is_migrate(const char *dir)
 {
@@ -429,16 +442,11 @@ static int plot_migrate(const char *dir, const char *out, const char *gnuplot_ar
 			   "or name it with --gnuplot PATH",
 			   gnuplot_arg);
 	if (fmt(outdir, sizeof(outdir), "%s", out ? out : dir) ||
-	    (!out && fmt(outdir, sizeof(outdir), "%s/plots", dir)) ||
-	    fmt(datadir, sizeof(datadir), "%s/data", outdir)) {
+	    (!out && fmt(outdir, sizeof(outdir), "%s/plots", dir))) {
 		ret = bad("%s: path too long (see --out)", dir);
 		goto out;
 	}
-	if ((ret = mkdir_p(datadir))) {
-		ret = bad("%s: cannot make the folder: %s", datadir, strerror(-ret));
-		goto out;
-	}
-	if ((ret = install_assets(scripts, datadir, &css)))
+	if ((ret = make_datadir(outdir, datadir, sizeof(datadir), scripts, &css)))
 		goto out;
 	if (!realpath(dir, path)) {
 		ret = bad("%s: %s", dir, strerror(errno));
@@ -629,15 +637,11 @@ int cmd_plot(int argc, char **argv)
 				  base_name(runs[i].rf->path, path, sizeof(path)));
 		}
 	}
-	if (ret || (ret = fmt(datadir, sizeof(datadir), "%s/data", outdir))) {
+	if (ret) {
 		ret = bad("%s: path too long (see --out)", outdir);
 		goto out;
 	}
-	if ((ret = mkdir_p(datadir))) {
-		ret = bad("%s: cannot make the folder: %s", datadir, strerror(-ret));
-		goto out;
-	}
-	if ((ret = install_assets(scripts, datadir, &css)))
+	if ((ret = make_datadir(outdir, datadir, sizeof(datadir), scripts, &css)))
 		goto out;
 	if ((ret = ds_plot_extract(runs, nruns, datadir, have))) {
 		ret = bad("%s: writing the data files: %s", datadir, strerror(-ret));
