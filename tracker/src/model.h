@@ -78,6 +78,12 @@ struct model {
 	 */
 	bool concurrent;
 	struct model_index *index;
+	/*
+	 * ThreadSanitizer's token for "a read section ended before this grace
+	 * period did" (model_index.c). Not @index: a release store to @index
+	 * would overwrite, not join, what the readers released there.
+	 */
+	char grace;
 	bool profile;
 	/* --compat: clear only a mapping's own pages after a shifted report, as 6.1 does. */
 	bool stale_bits;

@@ -25,9 +25,12 @@
  * built with it): say that the end of a read happens before the end of
  * the next grace period, which is what a grace period guarantees. Without
  * this every free after synchronize_rcu() would be reported as a race.
+ * The token is a field of its own: on @index itself, the next commit's
+ * release store replaced (in TSan's model of a release store) the clocks
+ * the readers had released, and the free after it was reported.
  */
-#define GRACE_READ_DONE(md) __tsan_release(&(md)->index)
-#define GRACE_PERIOD_DONE(md) __tsan_acquire(&(md)->index)
+#define GRACE_READ_DONE(md) __tsan_release(&(md)->grace)
+#define GRACE_PERIOD_DONE(md) __tsan_acquire(&(md)->grace)
 #else
 #define GRACE_READ_DONE(md) ((void)(md))
 #define GRACE_PERIOD_DONE(md) ((void)(md))
