@@ -358,27 +358,6 @@ static json_t *plan_json(const struct ds_plan_opts *o, const struct ds_plan_cost
 	return root;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char path[PATH_MAX];
-	size_t len = strlen(dir), i;
-
-	if (!len)
-		return -EINVAL;
-	if (len >= sizeof(path))
-		return -ENAMETOOLONG;
-	memcpy(path, dir, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0777) && errno != EEXIST)
-			return -errno;
-		path[i] = dir[i];
-	}
-	return 0;
-}
-
 static int fill_text(FILE *f, const void *ctx)
 {
 	return fputs(ctx, f) == EOF || fputc('\n', f) == EOF ? -EIO : 0;
@@ -399,7 +378,7 @@ int ds_plan_write_json(const char *dir, const struct ds_plan_opts *o,
 	json_decref(root);
 	if (!text)
 		return -ENOMEM;
-	ret = mkdir_p(dir);
+	ret = ds_mkdir_p(dir);
 	if (!ret)
 		ret = ds_write_whole(dir, "plan.json", 0, fill_text, text);
 	free(text);

@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "commands.h"
+#include "files.h"
 #include "plot.h"
 
 extern char **environ;
@@ -127,25 +128,6 @@ static int fmt(char *buf, size_t len, const char *f, ...)
 	n = vsnprintf(buf, len, f, ap);
 	va_end(ap);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-static int mkdir_p(const char *dir)
-{
-	char path[PATH_MAX];
-	size_t len = strlen(dir), i;
-
-	if (!len || len >= sizeof(path))
-		return -ENAMETOOLONG;
-	memcpy(path, dir, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0777) && errno != EEXIST)
-			return -errno;
-		path[i] = dir[i];
-	}
-	return 0;
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -350,7 +332,7 @@ static int make_datadir(const char *outdir, char *datadir, size_t len, const cha
 
 	if (fmt(datadir, len, "%s/data", outdir))
 		return bad("%s: path too long (see --out)", outdir);
-	if ((ret = mkdir_p(datadir)))
+	if ((ret = ds_mkdir_p(datadir)))
 		return bad("%s: cannot make the folder: %s", datadir, strerror(-ret));
 	return install_assets(scripts, datadir, css);
 }

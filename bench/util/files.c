@@ -96,6 +96,18 @@ int ds_make_parents(const char *path)
 	return 0;
 }
 
+int ds_mkdir_p(const char *dir)
+{
+	int ret;
+
+	if (!*dir)
+		return -EINVAL;
+	ret = ds_make_parents(dir);
+	if (ret)
+		return ret;
+	return mkdir(dir, 0777) && errno != EEXIST ? -errno : 0;
+}
+
 int ds_is_empty(const char *dir)
 {
 	DIR *d = opendir(dir);

@@ -29,6 +29,9 @@ int ds_sync_dir(const char *dir);
 /* Make the parents of @path (not @path itself). */
 int ds_make_parents(const char *path);
 
+/* Make @dir and its parents; one that exists is fine. */
+int ds_mkdir_p(const char *dir);
+
 /* 1 when @dir holds nothing, 0 when it holds something, -errno. */
 int ds_is_empty(const char *dir);
 
