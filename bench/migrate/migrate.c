@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "link.h"
 #include "migrate.h"
+#include "stop.h"
 #include "units.h"
 
 /* The most migrations one sweep can ask: sizes x bandwidths x dirty rates. */
@@ -33,17 +34,6 @@ static void on_signal(int sig)
 		stop_signal = sig;
 	__atomic_store_n(&stop_source, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&stop_dest, 1, __ATOMIC_RELAXED);
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa = {.sa_handler = on_signal};
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	size_t i;
-
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
 }
 
 struct dest_thread {
@@ -169,7 +159,7 @@ int cmd_migrate(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	/* From the first moment: a signal during setup must not lose the folder. */
-	catch_signals();
+	ds_catch_stop_signals(on_signal);
 	if (o.listen)
 		return listen_only(&o);
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "stop.h"
 #include "migrate.h"
 #include "output.h"
 #include "units.h"
@@ -424,8 +425,7 @@ static int write_meta(struct ds_mig_folder *f, enum ds_mig_status status, int si
 		      const char *error)
 {
 	char ended[32];
-	const char *signame = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM"
-						   : sig == SIGHUP ? "SIGHUP" : NULL;
+	const char *signame = ds_stop_signal_name(sig);
 	json_t *argv = json_array(), *pts = json_array(), *meta;
 	size_t i;
 	int ret;

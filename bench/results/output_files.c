@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "stop.h"
 #include "output.h"
 
 #define SCHEMA_VERSION 2
@@ -148,20 +149,6 @@ static json_t *jstr_or_null(const char *s, int *err)
 	return s && *s ? jname(s, err) : json_null();
 }
 
-static const char *signal_name(int sig)
-{
-	switch (sig) {
-	case SIGINT:
-		return "SIGINT";
-	case SIGTERM:
-		return "SIGTERM";
-	case SIGHUP:
-		return "SIGHUP";
-	default:
-		return NULL;
-	}
-}
-
 /* ---- meta.json ---- */
 
 static json_t *meta_json(const struct ds_result *r, int *err)
@@ -189,7 +176,7 @@ static json_t *meta_json(const struct ds_result *r, int *err)
 		jset(meta, "ended_utc", json_null(), err);
 	jset(meta, "status", jname(ds_status_name(r->status), err), err);
 	jset(meta, "signal",
-	     r->status == DS_STATUS_INTERRUPTED ? jstr_or_null(signal_name(r->signal), err)
+	     r->status == DS_STATUS_INTERRUPTED ? jstr_or_null(ds_stop_signal_name(r->signal), err)
 						: json_null(),
 	     err);
 	jset(meta, "error", r->status == DS_STATUS_FAILED ? jstr_or_null(r->error, err) : json_null(),

@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "output.h"
 #include "run.h"
+#include "stop.h"
 #include "version.h"
 #include "vfio_bind.h"
 
@@ -32,17 +33,6 @@ static void on_signal(int sig)
 	if (!stop_signal)
 		stop_signal = sig;
 	stop_flag = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa = {.sa_handler = on_signal};
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	size_t i;
-
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
 }
 
 static const char *group_name(const struct ds_run_opts *o)
@@ -389,7 +379,7 @@ int cmd_run(int argc, char **argv)
 	int ret;
 
 	/* From the first moment: a signal during setup must not lose the folder. */
-	catch_signals();
+	ds_catch_stop_signals(on_signal);
 	ret = ds_run_parse_options(argc, argv, &o);
 	if (ret == 1)
 		return 0;
