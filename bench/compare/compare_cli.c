@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,10 @@
 #include "human.h"
 #include "parse.h"
 #include "result.h"
+#include "say.h"
+
+#define bad(...) ds_bad("compare", __VA_ARGS__)
+#define warn(...) ds_warn("compare", __VA_ARGS__)
 
 #define MAX_RUNS 64
 
@@ -55,29 +58,6 @@ static void usage(FILE *f)
 		"Exit status: 0 compared, 1 a regression beyond --fail-on-regression,\n"
 		"2 bad input (a missing or unfinished run folder, runs that differ, bad options).\n",
 		DS_CMP_THRESHOLD * 100);
-}
-
-__attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dirtyscope compare: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
-__attribute__((format(printf, 1, 2))) static void warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dirtyscope compare: warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* A percentage option: a decimal number in [min, max]. */

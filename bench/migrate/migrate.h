@@ -32,6 +32,7 @@
 #include <workloads/workload.h>
 
 #include "plan.h"
+#include "say.h"
 
 #define DS_MIG_PAGE 4096ull
 /* The device's IOVA window starts at 4 GiB, as `run`'s devices do. */
@@ -185,7 +186,7 @@ struct ds_mig_result {
  */
 int ds_mig_parse_options(int argc, char **argv, struct ds_mig_opts *o);
 /* "dirtyscope migrate: " and the message on stderr; returns 2. */
-__attribute__((format(printf, 1, 2))) int ds_mig_bad(const char *fmt, ...);
+#define ds_mig_bad(...) ds_bad("migrate", __VA_ARGS__)
 /* Every option with its value, for meta.json. */
 json_t *ds_mig_config_json(const struct ds_mig_opts *o);
 const char *ds_mig_pattern_name(enum ds_pattern p);

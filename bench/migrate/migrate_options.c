@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,18 +31,6 @@
 #define FAULT_ENV "DIRTYSCOPE_FAULT"
 /* Below this a 64 MiB region takes minutes per round: surely a typo. */
 #define MIN_BANDWIDTH 125000ull /* 1 Mbit/s */
-
-int ds_mig_bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dirtyscope migrate: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
 
 static void usage(FILE *f)
 {

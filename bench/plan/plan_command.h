@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "plan.h"
+#include "say.h"
 
 #define DS_PLAN_MAX_SIZES 64
 #define DS_PLAN_MAX_RUNS 16
@@ -48,7 +49,7 @@ struct ds_plan_opts {
 int ds_plan_parse_options(int argc, char **argv, struct ds_plan_opts *o);
 
 /* "dirtyscope plan: " and one line on stderr; returns 2, the exit status for bad input. */
-int ds_plan_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define ds_plan_bad(...) ds_bad("plan", __VA_ARGS__)
 
 /*
  * The built-in cost terms (ns per call, bitmap byte, node walked, pinned

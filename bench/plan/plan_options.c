@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +24,6 @@
 #define DEFAULT_MAX_ROUNDS 30
 /* The kernel's dma_entry_limit is an unsigned int module parameter. */
 #define MAX_MAPPINGS 4294967295ull
-
-int ds_plan_bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dirtyscope plan: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
 
 static void usage(FILE *f)
 {

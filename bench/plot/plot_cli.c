@@ -27,6 +27,10 @@
 #include "commands.h"
 #include "files.h"
 #include "plot.h"
+#include "say.h"
+
+#define bad(...) ds_bad("plot", __VA_ARGS__)
+#define warn(...) ds_warn("plot", __VA_ARGS__)
 
 extern char **environ;
 
@@ -66,29 +70,6 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 done, 1 gnuplot failed on a figure, 2 bad input (a missing or\n"
 		"unfinished run folder, a missing file or field, gnuplot missing).\n");
-}
-
-__attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dirtyscope plot: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
-__attribute__((format(printf, 1, 2))) static void warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dirtyscope plot: warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* @name in PATH, or @name itself when it holds a slash; NULL when not executable. */

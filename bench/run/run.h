@@ -17,6 +17,7 @@
 #include "pool.h"
 #include "region.h"
 #include "result.h"
+#include "say.h"
 
 #define DS_PGSIZE 4096ull
 /* Devices start at 4 GiB, above the MSI window where a real IOMMU has a hole. */
@@ -138,7 +139,7 @@ int ds_run_validate(struct ds_run_opts *o);
 /* Every option with its value, for meta.json. */
 json_t *ds_run_config_json(const struct ds_run_opts *o, const char *out);
 /* "dirtyscope run: " and the message on stderr; returns 2. */
-__attribute__((format(printf, 1, 2))) int ds_run_bad(const char *fmt, ...);
+#define ds_run_bad(...) ds_bad("run", __VA_ARGS__)
 
 /*
  * The run folder, made exclusively before any work (results/README.md):

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <numa.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,18 +114,6 @@ static void usage(FILE *f)
 }
 
 /* A one-line message naming the problem; returns the exit status for bad input. */
-int ds_run_bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("dirtyscope run: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
 static int parse_count(const char *s, const char *name, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t v;
