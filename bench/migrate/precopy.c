@@ -54,23 +54,28 @@ struct mig {
 
 static int failf(struct mig *m, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* The first failure wins: later ones are its consequences. */
+static bool stopped(const struct mig *m)
+{
+	return m->stop && __atomic_load_n(m->stop, __ATOMIC_RELAXED);
+}
+
+/*
+ * The first failure wins: later ones are its consequences. So is a failure
+ * once a stop was asked for: the signal stops the destination too, and
+ * the source's next send can find it gone (EPIPE) before it reads its own
+ * flag; the migration was interrupted, not failed.
+ */
 static int failf(struct mig *m, int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (m->res->outcome == DS_MIG_FAILED || m->res->outcome == DS_MIG_INTERRUPTED)
 		return err;
-	m->res->outcome = err == -ECANCELED ? DS_MIG_INTERRUPTED : DS_MIG_FAILED;
+	m->res->outcome = err == -ECANCELED || stopped(m) ? DS_MIG_INTERRUPTED : DS_MIG_FAILED;
 	va_start(ap, fmt);
 	vsnprintf(m->res->error, sizeof(m->res->error), fmt, ap);
 	va_end(ap);
 	return err;
-}
-
-static bool stopped(const struct mig *m)
-{
-	return m->stop && __atomic_load_n(m->stop, __ATOMIC_RELAXED);
 }
 
 /* After a broken send: the destination may have said why before it hung up. */
